@@ -1,0 +1,342 @@
+/**
+ * The tracking store: the `Instances` and `History` tables in the DurableTask.AzureStorage schema.
+ * An episode's history rows go in one transaction with the `sentinel` row, whose ETag is the
+ * checkpoint: a writer holding a stale ETag fails instead of overwriting newer history.
+ */
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
+import {
+  escapeKey, unescapeKey, runtimeStatuses, type RuntimeStatus, type TrackingTableNames,
+} from '../../../../shared/tracking-store/tracking-store-schema.js';
+import type { HistoryEvent } from '../history/history-event.js';
+import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
+import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
+
+export interface InstanceState {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly version?: string;
+  readonly input?: string;
+  readonly output?: string;
+  readonly customStatus?: string;
+  readonly runtimeStatus: RuntimeStatus;
+  readonly createdTime: Date;
+  readonly lastUpdatedTime: Date;
+  readonly completedTime?: Date;
+  readonly executionId: string;
+  readonly taskHubName: string;
+  readonly etag: string;
+}
+
+/** Columns an episode or a client sets on an Instances row; absent ones are left as they are. */
+export interface InstanceUpdate {
+  readonly name?: string;
+  readonly version?: string;
+  readonly input?: string;
+  readonly output?: string;
+  readonly customStatus?: string;
+  readonly runtimeStatus?: RuntimeStatus;
+  readonly createdTime?: Date;
+  readonly lastUpdatedTime?: Date;
+  readonly completedTime?: Date;
+  readonly executionId?: string;
+}
+
+export interface Checkpoint {
+  /** The execution the history rows belong to; rows of other (earlier) executions are ignored. */
+  readonly executionId: string;
+  readonly etag: string;
+  /** Keys of the work messages the last checkpoint consumed (for recognising redelivered ones). */
+  readonly consumed: readonly string[];
+}
+
+export interface StoredHistory {
+  readonly checkpoint?: Checkpoint;
+  readonly events: readonly HistoryEvent[];
+}
+
+export interface InstanceQuery {
+  readonly runtimeStatus?: readonly RuntimeStatus[];
+  readonly createdTimeFrom?: Date;
+  readonly createdTimeTo?: Date;
+  readonly instanceIdPrefix?: string;
+  readonly taskHubName?: string;
+  readonly showInput?: boolean;
+}
+
+export interface InstancePage {
+  readonly instances: readonly InstanceState[];
+  readonly continuationToken?: string;
+}
+
+const rowsPerBatch = 99;
+const instanceColumns = [
+  'PartitionKey', 'RowKey', 'Name', 'Version', 'Input', 'Output', 'CustomStatus', 'RuntimeStatus', 'CreatedTime',
+  'LastUpdatedTime', 'CompletedTime', 'ExecutionId', 'TaskHubName',
+];
+
+export class TrackingStore {
+  private constructor(
+    private readonly instances: TableClient,
+    private readonly history: TableClient,
+    /** Stamped on every Instances row this store writes, as DurableTask.AzureStorage does. */
+    private readonly taskHubName: string,
+  ) {}
+
+  static open(connectionString: string, tables: TrackingTableNames, taskHubName: string): TrackingStore {
+    return new TrackingStore(createTableClient(connectionString, tables.instances), createTableClient(connectionString, tables.history), taskHubName);
+  }
+
+  async ensureTables(): Promise<void> {
+    await Promise.all([createTableIfMissing(this.instances), createTableIfMissing(this.history)]);
+  }
+
+  async readInstance(instanceId: string): Promise<InstanceState | undefined> {
+    try {
+      return toInstanceState(await this.instances.getEntity<Record<string, unknown>>(escapeKey(instanceId), ''));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates the row; answers its ETag, or undefined when a row already exists. */
+  async createInstance(instanceId: string, update: InstanceUpdate): Promise<string | undefined> {
+    try {
+      const response = await this.instances.createEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
+      return response.etag ?? '';
+    } catch (error) {
+      if (statusCodeOf(error) === 409) return undefined;
+      throw translated(error);
+    }
+  }
+
+  /** Replaces the row if it still has the given ETag; answers the new ETag, or undefined when it changed meanwhile. */
+  async replaceInstance(instanceId: string, update: InstanceUpdate, etag: string): Promise<string | undefined> {
+    try {
+      const response = await this.instances.updateEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) }, 'Replace', { etag });
+      return response.etag ?? '';
+    } catch (error) {
+      if (isConflict(error) || isNotFound(error)) return undefined;
+      throw translated(error);
+    }
+  }
+
+  /** Sets the given columns, creating the row if needed. */
+  async updateInstance(instanceId: string, update: InstanceUpdate): Promise<void> {
+    try {
+      await this.instances.upsertEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) }, 'Merge');
+    } catch (error) {
+      throw translated(error);
+    }
+  }
+
+  async readCheckpoint(instanceId: string): Promise<Checkpoint | undefined> {
+    try {
+      return toCheckpoint(await this.history.getEntity<Record<string, unknown>>(escapeKey(instanceId), sentinelRowKey));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The current execution's events, in order (rows left over from earlier executions are skipped). */
+  async readHistory(instanceId: string): Promise<StoredHistory> {
+    const rows: TableEntityResult<Record<string, unknown>>[] = [];
+    const partition = escapeKey(instanceId);
+    for await (const row of this.history.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })) {
+      rows.push(row);
+    }
+    const sentinel = rows.find((row) => row.rowKey === sentinelRowKey);
+    const checkpoint = sentinel === undefined ? undefined : toCheckpoint(sentinel);
+    const executionId = checkpoint?.executionId ?? (typeof rows[0]?.ExecutionId === 'string' ? rows[0].ExecutionId : undefined);
+    const events = rows
+      .filter((row) => row.rowKey !== sentinelRowKey && row.ExecutionId === executionId)
+      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1))
+      .map((row) => fromHistoryRow(row))
+      .filter((event): event is HistoryEvent => event !== undefined);
+    return { ...(checkpoint === undefined ? {} : { checkpoint }), events };
+  }
+
+  /**
+   * Writes events starting at `firstIndex` and moves the checkpoint on, in one transaction per 99
+   * rows. `etag` is the checkpoint the writer started from (undefined: there must be none yet).
+   * Answers the new checkpoint ETag; throws CheckpointConflictError if another writer got there first.
+   */
+  async appendHistory(
+    instanceId: string,
+    executionId: string,
+    firstIndex: number,
+    events: readonly HistoryEvent[],
+    etag: string | undefined,
+    consumed: readonly string[],
+  ): Promise<string> {
+    const partition = escapeKey(instanceId);
+    let current = etag;
+    let written = 0;
+    do {
+      const chunk = events.slice(written, written + rowsPerBatch);
+      const last = written + chunk.length >= events.length;
+      const actions: TransactionAction[] = chunk.map((event, i) => ['upsert', toHistoryRow(partition, firstIndex + written + i, executionId, event), 'Replace']);
+      const sentinel = {
+        partitionKey: partition,
+        rowKey: sentinelRowKey,
+        ExecutionId: executionId,
+        IsCheckpointComplete: last,
+        ConsumedMessages: JSON.stringify(last ? consumed : []),
+        ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
+      };
+      actions.push(current === undefined ? ['create', sentinel] : ['update', sentinel, 'Merge', { etag: current }]);
+      current = await this.submit(actions, instanceId);
+      written += chunk.length;
+    } while (written < events.length);
+    return current;
+  }
+
+  async queryInstances(query: InstanceQuery, pageSize: number, continuationToken: string | undefined): Promise<InstancePage> {
+    const pages = this.instances
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(query), select: selectedColumns(query) } })
+      .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
+    const page = await pages.next();
+    if (page.done === true || page.value === undefined) return { instances: [] };
+    const instances = page.value.map(toInstanceState).filter((state): state is InstanceState => state !== undefined);
+    return { instances, ...(page.value.continuationToken ? { continuationToken: page.value.continuationToken } : {}) };
+  }
+
+  async *listInstances(query: InstanceQuery): AsyncIterable<InstanceState> {
+    for await (const row of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(query), select: selectedColumns(query) } })) {
+      const state = toInstanceState(row);
+      if (state !== undefined) yield state;
+    }
+  }
+
+  /** Deletes the instance's history and its Instances row; answers whether the row existed. */
+  async deleteInstance(instanceId: string): Promise<boolean> {
+    const partition = escapeKey(instanceId);
+    const keys: string[] = [];
+    for await (const row of this.history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}`, select: ['RowKey'] } })) {
+      keys.push(row.rowKey ?? '');
+    }
+    for (let at = 0; at < keys.length; at += 100) {
+      await this.history.submitTransaction(keys.slice(at, at + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+    }
+    try {
+      await this.instances.deleteEntity(partition, '');
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  private columnsOf(update: InstanceUpdate): Record<string, unknown> {
+    return { ...instanceColumnsOf(update), TaskHubName: this.taskHubName };
+  }
+
+  private async submit(actions: TransactionAction[], instanceId: string): Promise<string> {
+    try {
+      const response = await this.history.submitTransaction(actions);
+      const etag = response.subResponses[actions.length - 1]?.etag;
+      if (etag === undefined) throw new Error(`Table storage did not return the new checkpoint ETag of instance "${instanceId}".`);
+      return etag;
+    } catch (error) {
+      // 404: the sentinel is gone (the instance was purged meanwhile), which is a lost race too.
+      if (isConflict(error) || isNotFound(error)) {
+        throw new CheckpointConflictError(`Another writer checkpointed instance "${instanceId}" first.`, { cause: error });
+      }
+      throw translated(error);
+    }
+  }
+}
+
+async function createTableIfMissing(client: TableClient): Promise<void> {
+  try {
+    await client.createTable();
+  } catch (error) {
+    // 409: the table exists already (another app or host created it), which is what we want.
+    if (statusCodeOf(error) !== 409) throw error;
+  }
+}
+
+function translated(error: unknown): unknown {
+  return isTooLarge(error) ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property).', { cause: error }) : error;
+}
+
+function toCheckpoint(row: Readonly<Record<string, unknown>> & { etag?: string }): Checkpoint | undefined {
+  if (typeof row.ExecutionId !== 'string' || row.etag === undefined) return undefined;
+  let consumed: string[] = [];
+  if (typeof row.ConsumedMessages === 'string' && row.ConsumedMessages !== '') {
+    try {
+      const parsed = JSON.parse(row.ConsumedMessages) as unknown;
+      if (Array.isArray(parsed)) consumed = parsed.filter((key): key is string => typeof key === 'string');
+    } catch {
+      // Written by another tool: no record of consumed messages, so none are treated as duplicates.
+      consumed = [];
+    }
+  }
+  return { executionId: row.ExecutionId, etag: row.etag, consumed };
+}
+
+function instanceColumnsOf(update: InstanceUpdate): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (update.name !== undefined) columns.Name = update.name;
+  if (update.version !== undefined) columns.Version = update.version;
+  if (update.input !== undefined) columns.Input = update.input;
+  if (update.output !== undefined) columns.Output = update.output;
+  if (update.customStatus !== undefined) columns.CustomStatus = update.customStatus;
+  if (update.runtimeStatus !== undefined) columns.RuntimeStatus = update.runtimeStatus;
+  if (update.createdTime !== undefined) columns.CreatedTime = update.createdTime;
+  if (update.lastUpdatedTime !== undefined) columns.LastUpdatedTime = update.lastUpdatedTime;
+  if (update.completedTime !== undefined) columns.CompletedTime = update.completedTime;
+  if (update.executionId !== undefined) columns.ExecutionId = update.executionId;
+  return columns;
+}
+
+function toInstanceState(row: Readonly<Record<string, unknown>> & { partitionKey?: string; etag?: string }): InstanceState | undefined {
+  const status = row.RuntimeStatus;
+  if (typeof row.partitionKey !== 'string' || typeof status !== 'string' || !(runtimeStatuses as readonly string[]).includes(status)) return undefined;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const date = (value: unknown): Date | undefined => (value instanceof Date ? value : typeof value === 'string' && value !== '' ? new Date(value) : undefined);
+  const createdTime = date(row.CreatedTime) ?? new Date(0);
+  const version = text(row.Version);
+  const input = text(row.Input);
+  const output = text(row.Output);
+  const customStatus = text(row.CustomStatus);
+  const completedTime = date(row.CompletedTime);
+  return {
+    instanceId: unescapeKey(row.partitionKey),
+    name: text(row.Name) ?? '',
+    ...(version === undefined ? {} : { version }),
+    ...(input === undefined ? {} : { input }),
+    ...(output === undefined ? {} : { output }),
+    ...(customStatus === undefined ? {} : { customStatus }),
+    runtimeStatus: status as RuntimeStatus,
+    createdTime,
+    lastUpdatedTime: date(row.LastUpdatedTime) ?? createdTime,
+    ...(completedTime === undefined ? {} : { completedTime }),
+    executionId: text(row.ExecutionId) ?? '',
+    taskHubName: text(row.TaskHubName) ?? '',
+    etag: row.etag ?? '',
+  };
+}
+
+function instanceFilter(query: InstanceQuery): string {
+  const conditions = [odata`RowKey eq ${''}`];
+  if (query.taskHubName !== undefined) conditions.push(odata`TaskHubName eq ${query.taskHubName}`);
+  if (query.runtimeStatus !== undefined && query.runtimeStatus.length > 0) {
+    conditions.push(`(${query.runtimeStatus.map((status) => odata`RuntimeStatus eq ${status}`).join(' or ')})`);
+  }
+  if (query.createdTimeFrom !== undefined) conditions.push(odata`CreatedTime ge ${query.createdTimeFrom}`);
+  if (query.createdTimeTo !== undefined) conditions.push(odata`CreatedTime le ${query.createdTimeTo}`);
+  if (query.instanceIdPrefix !== undefined && query.instanceIdPrefix !== '') {
+    const prefix = escapeKey(query.instanceIdPrefix);
+    const last = prefix.charCodeAt(prefix.length - 1);
+    const upper = prefix.slice(0, -1) + String.fromCharCode(last + 1);
+    conditions.push(odata`PartitionKey ge ${prefix}`, odata`PartitionKey lt ${upper}`);
+  }
+  return conditions.join(' and ');
+}
+
+function selectedColumns(query: InstanceQuery): string[] {
+  return query.showInput === false ? instanceColumns.filter((column) => column !== 'Input') : instanceColumns;
+}

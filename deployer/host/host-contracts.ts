@@ -1,0 +1,49 @@
+/**
+ * The seam inside the local Functions host between loading/invoking an app's functions
+ * (app-loading/, http/) and the durable engine (durable/). Neither side reaches into the other.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export interface FunctionDescriptor {
+  readonly name: string;
+  /** The trigger binding's type: httpTrigger, orchestrationTrigger, activityTrigger, entityTrigger, ... */
+  readonly triggerType: string;
+  /** All bindings as registered by the app (name → { type, direction, ...props }). */
+  readonly bindings: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** Implemented by app loading: runs a durable trigger function through the library's own programming model. */
+export interface FunctionInvoker {
+  list(): readonly FunctionDescriptor[];
+  /**
+   * Invokes an orchestrationTrigger, activityTrigger or entityTrigger function with its trigger
+   * payload (the JSON the real extension sends) and resolves with the function's return value.
+   * An orchestrator that fails rejects with an Error whose message carries `$OutOfProcData$:`.
+   */
+  invokeDurable(functionName: string, payload: unknown): Promise<unknown>;
+}
+
+/** The value a `durableClient` input binding receives, as the real extension produces it. */
+export interface DurableClientBindingValue {
+  readonly taskHubName: string;
+  readonly creationUrls: Readonly<Record<string, string>>;
+  readonly managementUrls: Readonly<Record<string, string>>;
+  readonly baseUrl: string;
+  readonly requiredQueryStringParameters: string;
+  readonly rpcBaseUrl: string;
+  readonly httpBaseUrl: string;
+  readonly maxGrpcMessageSizeInBytes: number;
+  readonly grpcHttpClientTimeout: string;
+}
+
+/** Implemented by the durable engine. */
+export interface DurableEngine {
+  readonly taskHubName: string;
+  clientBinding(): DurableClientBindingValue;
+  /** Mounts /runtime/webhooks/durabletask/* (management API and the client's RPC routes). */
+  registerRoutes(server: FastifyInstance): void;
+  /** Starts dispatching work; resumes whatever was in flight when the host last stopped. */
+  start(): Promise<void>;
+  /** Stops taking work and waits for what is executing to finish or be abandoned safely. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,77 @@
+/**
+ * Serves the app's HTTP triggers: every request that no host route claims is matched against the
+ * route table and handed to the function as the worker protocol's HTTP data, with the raw body
+ * for any content type. Keys (`code` query parameter, `x-functions-key` header) are accepted and
+ * not checked, as `func start` does locally.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppFunctionInvoker, LoadedFunction } from '../app-loading/function-invoker.js';
+import type { RpcTraceContext } from '../app-loading/functions-core-types.js';
+import type { HttpRouteTable } from './http-trigger-routes.js';
+import { fromRpcHttpResponse, httpResponseData, toRpcHttpRequest, type HttpResponseParts } from './rpc-http-conversion.js';
+
+/** The Functions host's default request body limit (100 MB). */
+const bodyLimit = 100 * 1024 * 1024;
+
+export interface HttpTriggerPluginOptions {
+  readonly table: HttpRouteTable;
+  readonly functions: readonly LoadedFunction[];
+  readonly invoker: AppFunctionInvoker;
+  readonly logger: Logger;
+}
+
+function traceContextOf(request: FastifyRequest): RpcTraceContext | undefined {
+  const traceParent = request.headers['traceparent'];
+  if (typeof traceParent !== 'string') return undefined;
+  const traceState = request.headers['tracestate'];
+  return { traceParent, traceState: typeof traceState === 'string' ? traceState : null, attributes: {} };
+}
+
+function send(reply: FastifyReply, response: HttpResponseParts): FastifyReply {
+  reply.code(response.status).headers(response.headers);
+  return response.body.length === 0 ? reply.send() : reply.send(response.body);
+}
+
+export async function registerHttpTriggers(server: FastifyInstance, options: HttpTriggerPluginOptions): Promise<void> {
+  const functionsByName = new Map(options.functions.map((fn) => [fn.name, fn]));
+  await server.register(async (scope) => {
+    // Functions get the body as bytes whatever its type; the library parses it on demand.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+
+    scope.all('/*', { bodyLimit }, async (request, reply) => {
+      const rawUrl = request.raw.url ?? '/';
+      const queryStart = rawUrl.indexOf('?');
+      const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+      const match = options.table.match(request.method, rawPath);
+      const fn = match && functionsByName.get(match.route.functionName);
+      if (!match || !fn) {
+        // The Functions host answers its root with a landing page, which health probes rely on.
+        if (rawPath === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+          return reply.code(200).type('text/plain; charset=utf-8').send('Your Functions app is up and running (durable-router local host).');
+        }
+        return reply.code(404).send();
+      }
+
+      const host = request.headers.host ?? `${request.socket.localAddress}:${request.socket.localPort}`;
+      const triggerData = toRpcHttpRequest({
+        method: request.method,
+        url: `${request.protocol}://${host}${rawUrl}`,
+        headers: request.headers,
+        body: Buffer.isBuffer(request.body) ? request.body : undefined,
+        params: match.params,
+      });
+      const traceContext = traceContextOf(request);
+      let response: HttpResponseParts;
+      try {
+        const result = await options.invoker.invoke(fn.name, { triggerData, ...(traceContext ? { traceContext } : {}) });
+        response = fromRpcHttpResponse(httpResponseData(fn.bindings, result));
+      } catch (error) {
+        options.logger.error({ function: fn.name, err: error }, `Function "${fn.name}" failed`);
+        return reply.code(500).send();
+      }
+      return send(reply, response);
+    });
+  });
+}

@@ -1,0 +1,270 @@
+/**
+ * The local Functions host: runs one unmodified Azure Functions Node.js v4 app (with
+ * durable-functions 3.x) in this process. It applies the app's settings, loads the app through the
+ * `@azure/functions-core` module, serves its HTTP triggers, the admin endpoints and the durable
+ * engine's `/runtime/webhooks/durabletask` API on one Fastify server, and runs the durable engine
+ * against the app's storage (Azure Table storage, or an embedded Azurite).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { RouterError } from '../../shared/errors/router-error.js';
+import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../shared/storage/azurite.js';
+import { loadApp } from './app-loading/app-loader.js';
+import { applyAppSettings, readLocalSettings } from './app-loading/app-settings.js';
+import type { UnsupportedBinding } from './app-loading/binding-support.js';
+import type { CoreLogEntry } from './app-loading/functions-core-module.js';
+import { readHostConfig } from './app-loading/host-config.js';
+import {
+  appStorageSetting,
+  chooseAppStorage,
+  createConnectionResolver,
+  durableConnectionNames,
+  needsEmbeddedStorage,
+} from './app-loading/storage-connection.js';
+import { createDurableEngine } from './durable/durable-engine.js';
+import type { DurableEngine } from './host-contracts.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerHttpTriggers } from './http/http-trigger-plugin.js';
+import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
+
+export interface LocalHostOptions {
+  readonly appDir: string;
+  /** Default 7071 like `func start`; 0 picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** The app's storage; wins over `AzureWebJobsStorage` and `ROUTER_STORAGE`. */
+  readonly storageConnectionString?: string;
+  /** App settings for this host; they win over the environment and local.settings.json. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the embedded Azurite keeps its data when it is needed; default in memory. */
+  readonly azurite?: AzuriteOptions;
+  readonly logger?: Logger;
+}
+
+export interface LocalHost {
+  /** The host's origin, e.g. http://127.0.0.1:7071. */
+  readonly url: string;
+  readonly port: number;
+  readonly taskHubName: string;
+  readonly app: { readonly name: string | undefined; readonly version: string | undefined };
+  readonly functions: readonly { readonly name: string; readonly trigger: string }[];
+  readonly unsupported: readonly UnsupportedBinding[];
+  /** Stops the engine, then the HTTP server, runs appTerminate hooks, then stops the embedded Azurite. */
+  stop(): Promise<void>;
+}
+
+const defaultPort = 7071;
+const defaultHost = '127.0.0.1';
+const httpCloseGraceMs = 5_000;
+
+function hostVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'durable-router' && pkg.version) return pkg.version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+
+/** The address clients should use: a wildcard bind is reached through loopback. */
+function reachableHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '') return '127.0.0.1';
+  if (bindHost === '::') return '[::1]';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    const force = setTimeout(() => server.closeAllConnections(), httpCloseGraceMs);
+    server.close((error) => {
+      clearTimeout(force);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+const pinoLevels = {
+  trace: 'trace',
+  debug: 'debug',
+  information: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+} as const;
+
+function logSink(logger: Logger): (entry: CoreLogEntry) => void {
+  return (entry) => {
+    if (entry.level === 'none') return;
+    const fields = {
+      category: entry.category,
+      ...(entry.functionName ? { function: entry.functionName } : {}),
+      ...(entry.invocationId ? { invocationId: entry.invocationId } : {}),
+    };
+    // The library's own chatter is system logging: keep it out of the default (info) output.
+    const level = entry.category === 'system' && entry.level === 'information' ? 'debug' : pinoLevels[entry.level];
+    logger[level](fields, entry.message);
+  };
+}
+
+/** A line per request is debugging detail: at the default level Fastify only reports problems. */
+function httpLogLevel(logger: Logger): string {
+  return logger.levelVal < 30 || logger.levelVal > 40 ? logger.level : 'warn';
+}
+
+function startingHandler(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  response.end(JSON.stringify({ state: 'Starting' }));
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+  const appDir = path.resolve(options.appDir);
+  const env = process.env;
+  const version = hostVersion();
+  const startedAt = performance.now();
+
+  for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value;
+  const localSettings = await readLocalSettings(appDir);
+  if (localSettings) {
+    const { skipped } = applyAppSettings(env, localSettings.values);
+    if (skipped.length > 0) logger.info({ settings: skipped }, 'local.settings.json values already set in the environment were kept');
+  }
+  const hostConfig = await readHostConfig(appDir, env);
+  if (hostConfig.ignored.length > 0) logger.debug({ settings: hostConfig.ignored }, 'host.json settings with no effect locally');
+  const storage = chooseAppStorage(options.storageConnectionString, env);
+
+  // Undone last-first, on stop and when start-up fails half way.
+  const cleanUps: { name: string; run: () => Promise<void> }[] = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const step of cleanUps.splice(0).reverse()) {
+      try {
+        await step.run();
+      } catch (error) {
+        logger.error({ err: error }, `Stopping the local host: ${step.name} failed`);
+      }
+    }
+  };
+
+  try {
+    let azurite: RunningAzurite | undefined;
+    if (needsEmbeddedStorage(storage, durableConnectionNames(hostConfig.durableTask), env)) {
+      const embedded = await startAzurite(options.azurite ?? { inMemory: true });
+      azurite = embedded;
+      cleanUps.push({ name: 'stopping Azurite', run: () => embedded.stop() });
+      logger.info({ tableUrl: embedded.tableUrl }, 'Started the embedded Azurite');
+    }
+    const resolveConnection = createConnectionResolver(storage, env, azurite?.connectionString);
+    // Code in the app that reads AzureWebJobsStorage sees the storage the host uses.
+    env[appStorageSetting] = resolveConnection(appStorageSetting);
+
+    // Listen before loading the app, so that its environment already names the host's own address.
+    let handle: (request: IncomingMessage, response: ServerResponse) => void = startingHandler;
+    const server = createServer((request, response) => handle(request, response));
+    const port = await listen(server, options.port ?? defaultPort, options.host ?? defaultHost);
+    cleanUps.push({ name: 'closing the HTTP server', run: () => closeServer(server) });
+    const hostAndPort = `${reachableHost(options.host ?? defaultHost)}:${port}`;
+    const url = `http://${hostAndPort}`;
+    env['WEBSITE_HOSTNAME'] = hostAndPort;
+
+    // The invoker needs the engine's client binding and the engine needs the invoker.
+    const started: { engine?: DurableEngine } = {};
+    const app = await loadApp({
+      appDir,
+      hostVersion: version,
+      log: logSink(logger),
+      durableClientBinding: () => {
+        if (!started.engine) throw new RouterError('INTERNAL', 'The durable engine is not running yet.');
+        return started.engine.clientBinding();
+      },
+    });
+    cleanUps.push({ name: 'running appTerminate hooks', run: () => app.terminate() });
+    for (const entry of app.unsupported) {
+      logger.warn(
+        { function: entry.function, bindingType: entry.bindingType },
+        `Function "${entry.function}" is not loaded: the local host does not support its "${entry.bindingType}" binding`,
+      );
+    }
+    const routeTable = compileHttpTriggerRoutes(app.functions, hostConfig.routePrefix);
+
+    const durableEngine = await createDurableEngine({
+      invoker: app.invoker,
+      durableTask: hostConfig.durableTask,
+      resolveConnection,
+      baseUrl: url,
+      logger: logger.child({ component: 'durable' }),
+    });
+    started.engine = durableEngine;
+
+    let fastifyHandler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+    const fastify = Fastify({
+      serverFactory: (handler) => {
+        fastifyHandler = handler;
+        return server;
+      },
+      loggerInstance: logger.child({ component: 'http' }, { level: httpLogLevel(logger) }) as FastifyBaseLogger,
+      return503OnClosing: true,
+      routerOptions: { maxParamLength: 2048 },
+    });
+    cleanUps.push({ name: 'closing Fastify', run: () => fastify.close() });
+    registerAdminRoutes(fastify, {
+      hostId: (app.package.name ?? path.basename(appDir)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+      hostVersion: version,
+      app: { name: app.package.name, version: app.package.version },
+      functions: app.functions,
+      unsupported: app.unsupported,
+      routePrefix: hostConfig.routePrefix,
+      baseUrl: url,
+      startedAt,
+    });
+    durableEngine.registerRoutes(fastify);
+    await registerHttpTriggers(fastify, { table: routeTable, functions: app.functions, invoker: app.invoker, logger });
+    await fastify.ready();
+    if (!fastifyHandler) throw new RouterError('INTERNAL', 'Fastify did not hand over its request handler.');
+    handle = fastifyHandler;
+
+    // The engine stops first: work still executing may call the host's own HTTP API (durable client).
+    cleanUps.push({ name: 'stopping the durable engine', run: () => durableEngine.stop() });
+    await durableEngine.start();
+
+    logger.info({ url, functions: app.functions.length, taskHub: durableEngine.taskHubName }, 'Local Functions host is running');
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      taskHubName: durableEngine.taskHubName,
+      app: { name: app.package.name, version: app.package.version },
+      functions: app.functions.map((fn) => ({ name: fn.name, trigger: fn.triggerType })),
+      unsupported: app.unsupported,
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RouterError } from '../../../shared/errors/router-error.js';
+
+export interface LocalAppProcessOptions {
+  readonly appDir: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** App settings, as a Function App's application settings (they win over local.settings.json). */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * `inherit` (the default): the app sees this process's environment (without the router's admin
+   * key) plus its settings. `isolated`: only what a Node process needs (PATH, HOME, ...) plus its
+   * settings, as an app on Azure sees only its own app settings.
+   */
+  readonly environment?: 'inherit' | 'isolated';
+  /** Where an embedded Azurite keeps its data if the app names no storage (default: under appDir). */
+  readonly dataDir?: string;
+  readonly startTimeoutMs?: number;
+  /** Receives the host's own log lines (stderr) and the app's console output, e.g. to forward them with a prefix. */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface LocalAppProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly taskHubName: string;
+  readonly functions: readonly { readonly name: string; readonly trigger: string }[];
+  /** Settles when the process has exited, for whatever reason, with its exit code (null: killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** The end of what the host wrote on stderr, to explain an exit. */
+  outputTail(): string;
+  stop(): Promise<void>;
+}
+
+/** Why a start failed; `port-in-use` is worth retrying once the port's previous owner is gone. */
+export type StartFailureReason = 'port-in-use' | 'timeout' | 'exited' | 'host-error';
+
+const hostEntry = fileURLToPath(new URL('../../host/run-local-host.js', import.meta.url));
+const stopTimeoutMs = 10_000;
+const stderrTailChars = 2_000;
+const isolatedVariables = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'NODE_EXTRA_CA_CERTS', 'LOG_LEVEL'];
+
+/**
+ * Runs one Function App in the local host as a child process, and waits until it serves requests.
+ * The child exits when this process goes away (its stdin closes), so no app outlives the router.
+ * Failures are APP_START_FAILED with `details.reason` (a StartFailureReason) and the host's output.
+ */
+export async function startLocalAppProcess(options: LocalAppProcessOptions): Promise<LocalAppProcess> {
+  const args = [hostEntry, options.appDir, '--port', String(options.port ?? 0), '--exit-with-stdin'];
+  if (options.dataDir !== undefined) args.push('--data-dir', options.dataDir);
+  const child = spawn(process.execPath, args, {
+    env: { ...baseEnvironment(options.environment ?? 'inherit'), ...options.settings },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderrTail = '';
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderrTail = `${stderrTail}${line}\n`.slice(-stderrTailChars);
+    options.onLog?.(line);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A child that cannot be spawned at all (e.g. EMFILE) reports on 'error' and never on 'exit'.
+  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+  const failure = (reason: StartFailureReason, explanation: string): RouterError => startError(options, reason, explanation, stderrTail);
+
+  const ready = await new Promise<ListeningEvent>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: RouterError, kill: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (kill) child.kill('SIGKILL');
+      // Only once the child is gone is its port free for a retry.
+      void exited.then(() => reject(error));
+    };
+    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => fail(failure('timeout', `it did not start within ${timeoutMs} ms`), true), timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const event = parseEvent(line);
+      if (typeof event?.['event'] !== 'string') {
+        options.onLog?.(line);
+      } else if (event?.['event'] === 'listening' && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(event as unknown as ListeningEvent);
+      } else if (event?.['event'] === 'error') {
+        const message = `${String(event['code'])}: ${String(event['message'])}`;
+        fail(failure(/EADDRINUSE/.test(message) ? 'port-in-use' : 'host-error', message), false);
+      }
+    });
+    void exited.then((code) => fail(failure('exited', `it exited with code ${code}`), false));
+    void spawnFailed.then((error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(failure('exited', `it could not be spawned (${error.message})`));
+    });
+  });
+
+  return {
+    url: ready.url,
+    port: ready.port,
+    pid: child.pid!,
+    taskHubName: ready.taskHubName,
+    functions: ready.functions,
+    exited,
+    outputTail: () => stderrTail,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+interface ListeningEvent {
+  readonly event: 'listening';
+  readonly url: string;
+  readonly port: number;
+  readonly taskHubName: string;
+  readonly functions: readonly { readonly name: string; readonly trigger: string }[];
+}
+
+function baseEnvironment(kind: 'inherit' | 'isolated'): NodeJS.ProcessEnv {
+  if (kind === 'isolated') {
+    return Object.fromEntries(isolatedVariables.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+  }
+  // The router's own secrets are not the app's business.
+  const { ROUTER_ADMIN_KEY: _adminKey, ...rest } = process.env;
+  return rest;
+}
+
+function parseEvent(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    // The app itself may print JSON-looking lines on stdout: only the host's events count.
+    return undefined;
+  }
+}
+
+function startError(options: LocalAppProcessOptions, reason: StartFailureReason, explanation: string, stderrTail: string): RouterError {
+  const tail = stderrTail.trim() === '' ? '' : `\nThe host's output ends with:\n${stderrTail}`;
+  return new RouterError('APP_START_FAILED', `The app in ${options.appDir} could not be started: ${explanation}.${tail}`, {
+    details: { reason, appDir: options.appDir, ...(options.port ? { port: options.port } : {}) },
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { pino } from 'pino';
+import { RouterError } from '../../../shared/errors/router-error.js';
+import { readRouterEnvironment } from '../../../shared/config/router-environment.js';
+import { readBackendsFile } from '../../embedded/backends-file.js';
+import { startEmbeddedStack } from '../../embedded/embedded-stack.js';
+
+export async function runStartCommand(options: { backends?: string | undefined; dataDir: string }): Promise<void> {
+  const environment = readRouterEnvironment();
+  if (environment.platform !== 'local') {
+    throw new RouterError('INVALID_CONFIGURATION', 'ROUTER_PLATFORM=azure is not available in this version; the embedded stack runs on the local platform.');
+  }
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const backends = options.backends === undefined ? undefined : await readBackendsFile(options.backends);
+  const stack = await startEmbeddedStack({
+    dataDir: path.resolve(options.dataDir),
+    port: environment.port,
+    adminKey: environment.adminKey,
+    storage: environment.storage,
+    backends,
+    logger,
+  });
+
+  const lines = [
+    '',
+    'durable-router is running',
+    `  front door  ${stack.url}`,
+    `  admin key   ${stack.adminKey}${stack.adminKeyGenerated ? `  (generated, kept in ${path.join(options.dataDir, 'admin-key')})` : ''}`,
+    ...stack.apps.map((app, i) => `${i === 0 ? '  apps        ' : '              '}${app.version} at ${app.url}`),
+    '',
+    'Try:',
+    `  curl ${stack.url}/api/version`,
+    `  curl -H 'x-app-version: 1.0' ${stack.url}/api/version`,
+    '  npx durable-router versions',
+    '',
+    'Ctrl+C stops everything.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const shutDown = (): void => {
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'the embedded stack did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutDown);
+  process.once('SIGTERM', shutDown);
+  await stack.closed;
+}

@@ -1,0 +1,18 @@
+import { RouterError } from '../../shared/errors/router-error.js';
+import { readStoredAdminKey } from '../embedded/admin-key-file.js';
+
+export interface GlobalOptions {
+  readonly url: string;
+  readonly adminKey?: string | undefined;
+  readonly output: 'table' | 'json';
+}
+
+/** --admin-key, else ROUTER_ADMIN_KEY (commander merges both), else the key `start` generated here. */
+export async function resolveAdminKey(options: GlobalOptions, dataDir = '.data'): Promise<string> {
+  if (options.adminKey !== undefined && options.adminKey !== '') return options.adminKey;
+  const stored = await readStoredAdminKey(dataDir);
+  if (stored === undefined) {
+    throw new RouterError('UNAUTHORIZED', 'No admin key: pass --admin-key or set ROUTER_ADMIN_KEY (`durable-router start` prints it).');
+  }
+  return stored;
+}

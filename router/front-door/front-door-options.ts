@@ -1,0 +1,122 @@
+import type { LoggerOptions, Logger } from 'pino';
+import { RouterError } from '../../shared/errors/router-error.js';
+import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
+import type { InstanceOwnerSource } from './instance-owner-cache.js';
+
+export interface FrontDoorOptions {
+  /** Where the version map lives; the front door only reads it. */
+  readonly store: VersionMapStore;
+  /** The shared tracking store; without it every call goes by its header (no instance affinity). */
+  readonly trackingStore?: InstanceOwnerSource | undefined;
+  /** Secret for /admin routes (Authorization: Bearer <key>); at least 16 characters. */
+  readonly adminKey: string;
+  /** How often the version map is re-read (ms). */
+  readonly refreshIntervalMs?: number | undefined;
+  /** How long an app may take to send its response headers (ms). */
+  readonly upstreamTimeoutMs?: number | undefined;
+  /** How long an app's response body may stay silent between chunks (ms). */
+  readonly upstreamBodyTimeoutMs?: number | undefined;
+  /** Keep-alive connections per app. */
+  readonly connectionsPerApp?: number | undefined;
+  /** How clients reach the router, e.g. "https://router.example.com"; else taken from each request's Host. */
+  readonly publicUrl?: string | undefined;
+  /** How many instance owners are remembered. */
+  readonly instanceCacheSize?: number | undefined;
+  /** A pino logger, pino options, or false for none. */
+  readonly logger?: Logger | LoggerOptions | boolean | undefined;
+}
+
+export interface FrontDoorConfig {
+  readonly store: VersionMapStore;
+  readonly trackingStore: InstanceOwnerSource | undefined;
+  readonly adminKey: string;
+  readonly refreshIntervalMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly upstreamBodyTimeoutMs: number;
+  readonly connectionsPerApp: number;
+  /** Normalized: origin plus path, without a trailing slash. */
+  readonly publicUrl: string | undefined;
+  readonly instanceCacheSize: number;
+  readonly logger: Logger | LoggerOptions | boolean;
+}
+
+export const frontDoorDefaults = Object.freeze({
+  refreshIntervalMs: 500,
+  upstreamTimeoutMs: 30_000,
+  upstreamBodyTimeoutMs: 300_000,
+  connectionsPerApp: 64,
+  instanceCacheSize: 10_000,
+  logger: Object.freeze({ level: 'info' }) as LoggerOptions,
+});
+
+const minAdminKeyLength = 16;
+const integerRanges = {
+  refreshIntervalMs: [10, 60_000],
+  upstreamTimeoutMs: [1, 3_600_000],
+  upstreamBodyTimeoutMs: [1, 3_600_000],
+  connectionsPerApp: [1, 10_000],
+  instanceCacheSize: [0, 10_000_000],
+} as const satisfies Record<string, readonly [number, number]>;
+const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'publicUrl', 'logger', ...Object.keys(integerRanges)]);
+
+/** Validates the options once and fills in defaults; the result is frozen. */
+export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorConfig {
+  if (typeof options !== 'object' || options === null) throw invalid('The front door needs an options object.');
+  const unknown = Object.keys(options).filter((key) => !knownOptions.has(key));
+  if (unknown.length > 0) throw invalid(`Unknown front door option(s): ${unknown.join(', ')}. Known: ${[...knownOptions].join(', ')}.`);
+  const { store, trackingStore, adminKey } = options;
+  if (!isPort(store, ['read'])) throw invalid('options.store must be a VersionMapStore (an object with read()).');
+  if (trackingStore !== undefined && !isPort(trackingStore, ['getInstance'])) {
+    throw invalid('options.trackingStore must be a tracking-store reader (an object with getInstance(instanceId)).');
+  }
+  if (typeof adminKey !== 'string' || adminKey.length < minAdminKeyLength) {
+    throw invalid(`options.adminKey must be a string of at least ${minAdminKeyLength} characters.`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(adminKey)) {
+    throw invalid('options.adminKey must be printable ASCII without spaces, so that it can be sent in an Authorization header.');
+  }
+  return Object.freeze({
+    store,
+    trackingStore,
+    adminKey,
+    refreshIntervalMs: integer(options, 'refreshIntervalMs'),
+    upstreamTimeoutMs: integer(options, 'upstreamTimeoutMs'),
+    upstreamBodyTimeoutMs: integer(options, 'upstreamBodyTimeoutMs'),
+    connectionsPerApp: integer(options, 'connectionsPerApp'),
+    instanceCacheSize: integer(options, 'instanceCacheSize'),
+    publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
+    logger: options.logger ?? frontDoorDefaults.logger,
+  });
+}
+
+function integer(options: FrontDoorOptions, name: keyof typeof integerRanges): number {
+  const value = options[name] ?? frontDoorDefaults[name];
+  const [min, max] = integerRanges[name];
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`options.${name} must be an integer from ${min} to ${max}; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function normalizePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw invalid(`options.publicUrl "${value}" is not an absolute URL (e.g. "https://router.example.com").`, error);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`options.publicUrl must be http or https; got ${url.protocol}`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw invalid('options.publicUrl must not carry a query, fragment or credentials: it is the base that app URLs are rewritten to.');
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function isPort(value: unknown, methods: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null
+    && methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+}
+
+function invalid(message: string, cause?: unknown): RouterError {
+  return new RouterError('INVALID_CONFIGURATION', message, cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
+import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
+import type { AdminKey } from './admin-key.js';
+
+export interface FrontDoorRouteDeps {
+  readonly adminKey: AdminKey;
+  /** The map the proxy routes by; undefined until the first load. */
+  readonly versionMap: () => VersionMap | undefined;
+  readonly ready: () => boolean;
+}
+
+/** The routes Fastify answers itself: health, readiness, the version map, JSON errors. */
+export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRouteDeps): void {
+  const requireAdminKey = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!deps.adminKey.matchesAuthorization(request.headers.authorization)) {
+      void reply.header('www-authenticate', 'Bearer');
+      throw new RouterError('UNAUTHORIZED');
+    }
+  };
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    if (deps.ready()) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not-ready', reason: 'the version map has not been loaded from the store yet' });
+  });
+
+  app.get('/admin/versions', { onRequest: requireAdminKey }, async () => {
+    const map = deps.versionMap();
+    if (map === undefined) throw new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.');
+    return { current: map.current, versions: map.versions.map(describeVersion) };
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    void reply.code(404).send(new RouterError('NOT_FOUND', `No route ${request.method} ${path}. Proxied paths start with /api/ or /runtime/webhooks/durabletask/.`).toJSON());
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const routerError = toRouterError(error);
+    if (routerError.status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(routerError.status).send(routerError.toJSON());
+  });
+}
+
+function describeVersion(entry: VersionEntry): Record<string, unknown> {
+  return {
+    routeKey: entry.routeKey,
+    state: entry.state,
+    versions: entry.versions,
+    latest: entry.latest,
+    app: { name: entry.app.name, url: entry.app.url },
+    createdAt: entry.createdAt,
+    drainedAt: entry.drainedAt ?? null,
+    decommissionedAt: entry.decommissionedAt ?? null,
+    instances: entry.instances === undefined ? null : { running: entry.instances.running, pending: entry.instances.pending },
+  };
+}
+
+function toRouterError(error: unknown): RouterError {
+  if (isRouterError(error)) return error;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new RouterError('INVALID_REQUEST', error instanceof Error ? error.message : undefined);
+  }
+  return new RouterError('INTERNAL');
+}

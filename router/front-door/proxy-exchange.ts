@@ -1,0 +1,250 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { RouterError } from '../../shared/errors/router-error.js';
+import type { DurableRequest } from './durable-route.js';
+import { writeErrorResponse } from './error-response.js';
+import {
+  downstreamResponseHeaders, upstreamRequestHeaders, type AppResponseFacts, type ClientRequestFacts,
+} from './hop-by-hop-headers.js';
+import type { InstanceOwnerCache } from './instance-owner-cache.js';
+import {
+  isRewritableJson, maxRewrittenBodyBytes, publicBaseUrl, rewriteJsonBody, rewriteUrlText, type AppUrlPattern,
+} from './url-rewriting.js';
+import type { InstanceOwner } from './version-resolution.js';
+
+/** Where requests for one version go; compiled once per version-map change. */
+export interface UpstreamTarget {
+  readonly routeKey: string;
+  /** The version's latest full version, sent back as x-routed-version. */
+  readonly routedVersion: string;
+  readonly owner: InstanceOwner;
+  /** Undefined when the app cannot be reached (its URL in the map is unusable). */
+  readonly pool: Dispatcher | undefined;
+  readonly basePath: string;
+  readonly appUrl: AppUrlPattern | undefined;
+}
+
+/** What every exchange shares with the proxy that created it. */
+export interface ExchangeContext {
+  readonly publicUrl: string | undefined;
+  readonly log: FastifyBaseLogger;
+  readonly owners: InstanceOwnerCache | undefined;
+  readonly isAdminCredential: (authorization: string) => boolean;
+}
+
+const clientGone = new Error('the client closed the connection');
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * One proxied request: copies the client's request to the app with undici's dispatch and
+ * streams the app's response back on the raw node response, pausing the app when the client
+ * reads slowly. Small JSON responses are held back (at most 64 KiB) so that the app's URLs in
+ * them can be rewritten to the router's. To keep the common path free of per-request listeners, a
+ * client that leaves is noticed when the app answers or when its response is paused for it.
+ */
+export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Dispatcher.DispatchHandler {
+  appVersion: string | undefined = undefined;
+  host: string | undefined = undefined;
+  forwardedHost: string | undefined = undefined;
+  forwardedProto: string | undefined = undefined;
+  hasBody = false;
+  contentType: string | undefined = undefined;
+  contentEncoding: string | undefined = undefined;
+  contentLength = -1;
+  locationIndex = -1;
+
+  readonly upstreamHeaders: string[];
+  #target: UpstreamTarget | undefined = undefined;
+  #abort: ((error: Error) => void) | undefined = undefined;
+  #resume: (() => void) | undefined = undefined;
+  #status = 0;
+  #responseHeaders: string[] | undefined = undefined;
+  #held: Buffer[] | undefined = undefined;
+  #heldBytes = 0;
+  #publicBase: string | undefined = undefined;
+  #watchingClient = false;
+  #finished = false;
+
+  constructor(
+    private readonly context: ExchangeContext,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly request: DurableRequest,
+  ) {
+    this.upstreamHeaders = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, 'http', context.isAdminCredential, this);
+  }
+
+  /** Sends the request to the target's app, or answers with the error that replaced it. */
+  forward(target: UpstreamTarget | RouterError): void {
+    if (target instanceof RouterError) {
+      writeErrorResponse(this.res, target);
+      return;
+    }
+    this.#target = target;
+    if (target.pool === undefined) {
+      writeErrorResponse(this.res, new RouterError('UPSTREAM_UNAVAILABLE',
+        `The app of version ${target.routeKey} has no usable URL in the version map.`), target.routedVersion);
+      return;
+    }
+    if (this.res.destroyed) return;
+    const req = this.req;
+    target.pool.dispatch({
+      method: req.method as string,
+      path: target.basePath === '' ? req.url as string : target.basePath + (req.url as string),
+      headers: this.upstreamHeaders,
+      body: this.hasBody ? req : null,
+    }, this);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.#abort = abort;
+    if (this.res.destroyed) abort(clientGone);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    const res = this.res;
+    if (res.destroyed) {
+      this.#abort?.(clientGone);
+      return false;
+    }
+    const target = this.#target as UpstreamTarget;
+    this.#resume = resume;
+    const headers = downstreamResponseHeaders(rawHeaders, target.routedVersion, this);
+    if (statusCode < 300) this.#noteOwnership(target);
+    const appUrl = target.appUrl;
+    if (appUrl !== undefined && (this.locationIndex !== -1 || this.#mayRewriteBody(statusCode))) {
+      this.#publicBase = publicBaseUrl(this.context.publicUrl, this.host, this.forwardedHost, this.forwardedProto, 'http');
+      const publicBase = this.#publicBase;
+      if (publicBase !== undefined) {
+        if (this.locationIndex !== -1) headers[this.locationIndex] = rewriteUrlText(headers[this.locationIndex] as string, appUrl, publicBase);
+        if (this.#mayRewriteBody(statusCode)) {
+          this.#status = statusCode;
+          this.#responseHeaders = headers;
+          this.#held = [];
+          return true;
+        }
+      }
+    }
+    res.writeHead(statusCode, headers);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const held = this.#held;
+    if (held !== undefined) {
+      this.#heldBytes += chunk.length;
+      if (this.#heldBytes <= maxRewrittenBodyBytes) {
+        held.push(chunk);
+        return true;
+      }
+      // Too big to rewrite after all: send what was held back and stream the rest.
+      this.#held = undefined;
+      this.res.writeHead(this.#status, this.#responseHeaders);
+      for (const part of held) this.res.write(part);
+    }
+    if (this.res.write(chunk)) return true;
+    return this.#waitForClient();
+  }
+
+  onComplete(): void {
+    this.#finished = true;
+    const held = this.#held;
+    if (held === undefined) {
+      this.res.end();
+      return;
+    }
+    this.#held = undefined;
+    const target = this.#target as UpstreamTarget;
+    const original = held.length === 1 ? held[0] as Buffer : Buffer.concat(held, this.#heldBytes);
+    const body = rewriteJsonBody(original, target.appUrl as AppUrlPattern, this.#publicBase as string);
+    const headers = this.#responseHeaders as string[];
+    setContentLength(headers, body.length);
+    this.res.writeHead(this.#status, headers);
+    this.res.end(body);
+  }
+
+  onError(error: Error): void {
+    this.#finished = true;
+    this.#held = undefined;
+    const res = this.res;
+    if (error === clientGone || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const target = this.#target as UpstreamTarget;
+    if (res.headersSent) {
+      this.context.log.debug({ err: error, routeKey: target.routeKey }, 'the app failed while its response was being streamed');
+      res.destroy(error);
+      return;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (code === 'UND_ERR_INVALID_ARG') {
+      writeErrorResponse(res, new RouterError('INVALID_REQUEST', `The request cannot be forwarded: ${error.message}.`));
+      return;
+    }
+    const timedOut = typeof code === 'string' && timeoutCodes.has(code);
+    this.context.log.warn({ err: error, routeKey: target.routeKey, method: this.req.method, path: pathOf(this.req.url) },
+      timedOut ? 'the app did not answer in time' : 'the app could not be reached');
+    writeErrorResponse(res, timedOut
+      ? new RouterError('UPSTREAM_TIMEOUT', `The app of version ${target.routeKey} did not answer in time (${describe(code as string)}).`)
+      : new RouterError('UPSTREAM_UNAVAILABLE', `The app of version ${target.routeKey} could not be reached: ${error.message}`),
+    target.routedVersion);
+  }
+
+  #mayRewriteBody(statusCode: number): boolean {
+    return this.contentLength !== 0 && this.contentLength <= maxRewrittenBodyBytes
+      && statusCode !== 204 && statusCode !== 304 && this.req.method !== 'HEAD'
+      && isRewritableJson(this.contentType, this.contentEncoding);
+  }
+
+  /** What this router just learned about an instance's owner, so the next call need not ask the store. */
+  #noteOwnership(target: UpstreamTarget): void {
+    const owners = this.context.owners;
+    const request = this.request;
+    if (owners === undefined) return;
+    if (request.kind === 'start' && request.instanceId !== undefined) owners.remember(request.instanceId, target.owner);
+    else if (request.kind === 'instance' && request.purge) owners.forget(request.instanceId);
+  }
+
+  /** Pauses the app until the client drains; aborts it if the client goes away meanwhile. */
+  #waitForClient(): boolean {
+    const res = this.res;
+    if (res.destroyed) {
+      this.#abort?.(clientGone);
+      return false;
+    }
+    if (!this.#watchingClient) {
+      this.#watchingClient = true;
+      res.on('drain', () => this.#resume?.());
+      res.on('close', () => {
+        if (!this.#finished) this.#abort?.(clientGone);
+      });
+    }
+    return false;
+  }
+}
+
+function setContentLength(headers: string[], length: number): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === 'content-length') {
+      headers[i + 1] = String(length);
+      return;
+    }
+  }
+  headers.push('content-length', String(length));
+}
+
+function describe(code: string): string {
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connecting timed out';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'no response headers in time';
+  return 'the response body stalled';
+}
+
+/** Query strings may carry function keys (`code=`): never log them. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}

@@ -1,0 +1,55 @@
+import { RouterError } from '../errors/router-error.js';
+import { routerStorageFromEnvironment } from '../storage/table-client-factory.js';
+
+/** The router's settings as the environment gives them (design: "Environment"). */
+export interface RouterEnvironment {
+  readonly port: number;
+  readonly adminKey: string | undefined;
+  readonly storage: string | undefined;
+  readonly platform: 'local' | 'azure';
+}
+
+export const defaultRouterPort = 7070;
+export const minAdminKeyLength = 16;
+
+export function readRouterEnvironment(env: NodeJS.ProcessEnv = process.env): RouterEnvironment {
+  return {
+    port: parsePort(env.ROUTER_PORT, 'ROUTER_PORT') ?? defaultRouterPort,
+    adminKey: parseAdminKey(env.ROUTER_ADMIN_KEY),
+    storage: routerStorageFromEnvironment(env),
+    platform: parsePlatform(env.ROUTER_PLATFORM),
+  };
+}
+
+export function parsePort(value: string | undefined, name: string): number | undefined {
+  if (nonEmpty(value) === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RouterError('INVALID_CONFIGURATION', `${name} must be a port number between 0 and 65535, got "${value}".`);
+  }
+  return port;
+}
+
+function parseAdminKey(value: string | undefined): string | undefined {
+  const key = nonEmpty(value);
+  if (key !== undefined && key.length < minAdminKeyLength) {
+    // The key itself is never echoed: only its length.
+    throw new RouterError(
+      'INVALID_CONFIGURATION',
+      `ROUTER_ADMIN_KEY must be at least ${minAdminKeyLength} characters long (it has ${key.length}).`,
+    );
+  }
+  return key;
+}
+
+function parsePlatform(value: string | undefined): 'local' | 'azure' {
+  const platform = nonEmpty(value) ?? 'local';
+  if (platform !== 'local' && platform !== 'azure') {
+    throw new RouterError('INVALID_CONFIGURATION', `ROUTER_PLATFORM must be "local" or "azure", got "${platform}".`);
+  }
+  return platform;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { RouterError } from '../errors/router-error.js';
+
+export type AzuriteOptions = { readonly inMemory: true } | { readonly location: string };
+
+export interface RunningAzurite {
+  readonly connectionString: string;
+  /** Table endpoint of the dev account, e.g. http://127.0.0.1:PORT/devstoreaccount1. */
+  readonly tableUrl: string;
+  readonly port: number;
+  /** Stops the server (SIGTERM, then SIGKILL); safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const host = '127.0.0.1';
+const devAccountName = 'devstoreaccount1';
+// Azurite's documented, public development key: not a secret.
+const devAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const startupTimeoutMs = 30_000;
+const stopTimeoutMs = 5_000;
+const pollIntervalMs = 50;
+const startedAnnouncement = /Azurite Table service successfully started/;
+const outputTailChars = 2_000;
+const portPickAttempts = 3;
+const childEntry = fileURLToPath(new URL('./azurite-table-process.js', import.meta.url));
+
+export function devStorageConnectionString(tableUrl: string): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};TableEndpoint=${tableUrl};`;
+}
+
+/** Starts Azurite's table server as a child process on 127.0.0.1 and waits until it accepts connections. */
+export async function startAzurite(options: AzuriteOptions, port?: number): Promise<RunningAzurite> {
+  if ('location' in options) await mkdir(options.location, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const chosenPort = port ?? (await pickFreePort());
+    try {
+      return await launch(options, chosenPort);
+    } catch (error) {
+      // Another process may take the free port between picking and binding it: pick again.
+      const portTaken = error instanceof AzuriteStartError && /EADDRINUSE/.test(error.outputTail);
+      if (port !== undefined || !portTaken || attempt >= portPickAttempts) throw toRouterError(error);
+    }
+  }
+}
+
+class AzuriteStartError extends Error {
+  constructor(message: string, readonly outputTail: string) {
+    super(outputTail ? `${message}. Azurite's output ends with:\n${outputTail}` : message);
+  }
+}
+
+function toRouterError(error: unknown): unknown {
+  if (!(error instanceof AzuriteStartError)) return error;
+  return new RouterError('STORE_UNAVAILABLE', `Could not start Azurite: ${error.message}`, { cause: error });
+}
+
+async function launch(options: AzuriteOptions, port: number): Promise<RunningAzurite> {
+  const args = [
+    childEntry,
+    '--tableHost', host,
+    '--tablePort', String(port),
+    '--disableTelemetry', '--silent', '--skipApiVersionCheck',
+    ...('location' in options ? ['--location', options.location] : ['--inMemoryPersistence']),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  liveChildren.add(child);
+  ensureExitHook();
+  // Azurite must not keep its parent alive (node:test runs file-level after() hooks only once the loop is idle).
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  let output = '';
+  let announcedStart = false;
+  const keepTail = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-outputTailChars);
+    announcedStart ||= startedAnnouncement.test(output);
+  };
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
+  // A stdin write error only means the child is gone, which the exit handling reports.
+  child.stdin?.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    const gone = (): void => {
+      liveChildren.delete(child);
+      resolve();
+    };
+    child.once('exit', gone);
+    // Spawning itself failed: there will be no 'exit'.
+    child.once('error', (error) => {
+      output += `\n${error.message}`;
+      if (child.pid === undefined) gone();
+    });
+  });
+
+  const stop = once(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    if (!(await settlesWithin(exited, stopTimeoutMs))) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  try {
+    await waitUntilListening(port, child, exited, () => output, () => announcedStart);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const tableUrl = `http://${host}:${port}/${devAccountName}`;
+  return { connectionString: devStorageConnectionString(tableUrl), tableUrl, port, stop };
+}
+
+/**
+ * Ready once Azurite says it listens and a connection succeeds: a connection alone could reach
+ * another server already on that port while ours is failing with EADDRINUSE.
+ */
+async function waitUntilListening(
+  port: number, child: ChildProcess, exited: Promise<void>, output: () => string, announcedStart: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + startupTimeoutMs;
+  let hasExited = false;
+  void exited.then(() => { hasExited = true; });
+  for (;;) {
+    if (hasExited) {
+      throw new AzuriteStartError(`Azurite exited during startup (code ${child.exitCode ?? child.signalCode})`, output().trim());
+    }
+    if (announcedStart() && (await acceptsConnections(port))) return;
+    if (Date.now() > deadline) {
+      throw new AzuriteStartError(`Azurite did not accept connections on ${host}:${port} within ${startupTimeoutMs} ms`, output().trim());
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+  }
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function pickFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const free = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close((error) => (error ? reject(error) : resolve(free)));
+    });
+  });
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}
+
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Children also stop by themselves when our end of their stdin closes; this makes it immediate. */
+function ensureExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of liveChildren) child.kill('SIGTERM');
+  });
+}

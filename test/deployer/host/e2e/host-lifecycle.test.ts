@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { fixtureApp } from '../fixture-apps.js';
+import { baseEnvironment, startHostProcess } from './host-process.js';
+
+describe('local host process lifecycle', () => {
+  it('with --exit-with-stdin, stops cleanly when its parent closes its stdin', async () => {
+    const host = await startHostProcess({
+      appDir: fixtureApp('http-app'),
+      args: ['--in-memory-storage', '--exit-with-stdin'],
+      env: { ...baseEnvironment(), LOG_LEVEL: 'warn' },
+    });
+    try {
+      assert.equal((await fetch(`${host.listening.url}/api/hello?name=x`)).status, 200);
+      const closed = once(host.child, 'close');
+      host.child.stdin?.end();
+      const [code] = (await closed) as [number | null];
+      assert.equal(code, 0);
+      assert.deepEqual(host.events.at(-1), { event: 'stopped', reason: 'stdin closed' });
+    } finally {
+      if (host.child.exitCode === null) await host.kill();
+    }
+  });
+
+  it('reports Running as soon as it announces that it listens', async () => {
+    const host = await startHostProcess({ appDir: fixtureApp('http-app'), args: ['--in-memory-storage'], env: { ...baseEnvironment(), LOG_LEVEL: 'warn' } });
+    try {
+      const status = await fetch(`${host.listening.url}/admin/host/status`);
+      assert.equal(status.status, 200);
+      assert.equal(((await status.json()) as { state: string }).state, 'Running');
+    } finally {
+      assert.equal(await host.stop(), 0);
+    }
+  });
+});

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { waitForHealthy } from '../../../deployer/platform/health-wait.js';
+import { resolvePackageLimits } from '../../../deployer/platform/package/package-limits.js';
+import { packageContentHash, unpackPackage } from '../../../deployer/platform/package/package-unpacking.js';
+import { LocalPlatform, type LocalPlatformOptions } from '../../../deployer/platforms/local/local-platform.js';
+import { isPortFree } from '../../../deployer/platforms/local/port-allocation.js';
+import { routerAppSettings } from '../../../router/app-configuration/app-settings.js';
+import { startAzuriteForTests } from '../../fixtures/azurite.js';
+import { repositoryRoot, sampleAppDir } from '../host/fixture-apps.js';
+import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, type ContractPackages } from '../platform/platform-contract.js';
+
+const azurite = await startAzuriteForTests();
+// Under the repository, so that the apps' code resolves @azure/functions from its node_modules.
+const workDir = path.join(repositoryRoot, '.data', 'test', `local-platform-${randomUUID()}`);
+const baseSettings = { AzureWebJobsStorage: azurite.connectionString };
+const platforms: LocalPlatform[] = [];
+
+function open(options: Partial<LocalPlatformOptions> & { root?: string } = {}): LocalPlatform {
+  const platform = new LocalPlatform({ root: path.join(workDir, 'platform'), startTimeoutMs: 30_000, ...options });
+  platforms.push(platform);
+  return platform;
+}
+
+after(async () => {
+  await Promise.all(platforms.map((platform) => platform.stop()));
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describePlatformContract('local', () => ({
+  platform: (owner) => open(owner === undefined ? {} : { owner }),
+  baseSettings,
+  workDir,
+}));
+
+describe('LocalPlatform', () => {
+  let packages: ContractPackages;
+  before(async () => {
+    packages = await buildContractPackages(path.join(workDir, 'local-packages'));
+  });
+
+  it('puts the previous package back and running when the new one does not start', async () => {
+    const platform = open();
+    const { url } = await platform.provision({ appName: 'keeps-previous', routeKey: '1.0', version: '1.0.0' });
+    await platform.configure('keeps-previous', baseSettings);
+    await platform.deploy('keeps-previous', packages.v1);
+    await assert.rejects(platform.deploy('keeps-previous', packages.broken), (error: Error & { details?: Record<string, unknown> }) => {
+      assert.match(error.message, /did not start: .*APP_LOAD_FAILED.*boom at load.*\nThe previous package is running again\./s);
+      assert.equal(error.details?.['previousRunning'], true);
+      return true;
+    });
+    assert.equal((await appInfo(url)).version, '1.0.0');
+    const app = await platform.get('keeps-previous');
+    assert.equal(app?.deployment?.sha256, packages.v1.sha256, 'the record still names the running package');
+    assert.equal((await platform.health('keeps-previous')).healthy, true);
+    assert.deepEqual((await readdir(path.join(workDir, 'platform', 'apps', 'keeps-previous'))).sort(), ['app.json', 'site']);
+  });
+
+  it('a first package that does not start leaves the app with no code running', async () => {
+    const platform = open();
+    await platform.provision({ appName: 'never-started', routeKey: '1.1', version: '1.1.0' });
+    await platform.configure('never-started', baseSettings);
+    await rejectsWith(platform.deploy('never-started', packages.broken), 'PLATFORM_DEPLOY_FAILED', /The app had no earlier code, so nothing runs\./);
+    const app = await platform.get('never-started');
+    assert.equal(app?.state, 'not-deployed');
+  });
+
+  it('keeps apps across platform instances and resumes them on the same ports, repairing a cut-off deploy', async () => {
+    const root = path.join(workDir, 'resumed');
+    const first = open({ root });
+    const { url } = await first.provision({ appName: 'survivor', routeKey: '2.0', version: '2.0.0', tags: { team: 'orders' } });
+    await first.provision({ appName: 'never-deployed', routeKey: '2.1', version: '2.1.0' });
+    await first.configure('survivor', { ...baseSettings, FIXTURE_MESSAGE: 'kept' });
+    await first.deploy('survivor', packages.v1);
+    await first.stop();
+    await rejectsWith(first.configure('survivor', {}), 'SHUTTING_DOWN');
+    await assert.rejects(fetch(`${url}/api/info`));
+
+    // As if the control plane died between moving the old site aside and moving the new one in.
+    const appDir = path.join(root, 'apps', 'survivor');
+    await rename(path.join(appDir, 'site'), path.join(appDir, `previous-${randomUUID()}`));
+    await mkdir(path.join(appDir, `staging-${randomUUID()}`));
+
+    const second = open({ root });
+    const listed = await second.list();
+    assert.deepEqual(
+      listed.map((app) => [app.name, app.state, app.url]),
+      [
+        ['never-deployed', 'not-deployed', listed[0]?.url],
+        ['survivor', 'stopped', url],
+      ],
+    );
+    assert.deepEqual(listed[1]?.tags, { team: 'orders' });
+    assert.equal((await second.health('survivor')).state, 'stopped');
+    const report = await second.resume();
+    assert.deepEqual(report, { started: ['survivor'], failed: [] });
+    const info = await appInfo(url);
+    assert.equal(info.message, 'kept');
+    assert.equal(info.version, '1.0.0');
+    assert.deepEqual((await readdir(appDir)).sort(), ['app.json', 'site']);
+    assert.deepEqual(await second.resume(), { started: [], failed: [] }, 'resuming twice starts nothing twice');
+    assert.equal((await stat(path.join(appDir, 'app.json'))).mode & 0o777, 0o600);
+  });
+
+  it('apps stop with a killed control plane, and a new one resumes them on the same port', async () => {
+    const root = path.join(workDir, 'killed');
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repositoryRoot, 'dist', 'test', 'deployer', 'platforms', 'fixtures', 'platform-child.js'),
+        root,
+        'orphan-check',
+        packages.v1.path,
+        packages.v1.sha256,
+        JSON.stringify({ ...baseSettings, FIXTURE_MESSAGE: 'from the killed one' }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`platform-child exited with ${code}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      const { pid } = await appInfo(url);
+      child.kill('SIGKILL');
+      await exited;
+      await waitUntil(() => !processExists(pid), 15_000, `the app process ${pid} outlived its killed parent`);
+
+      const platform = open({ root });
+      assert.deepEqual((await platform.resume()).started, ['orphan-check']);
+      const info = await appInfo(url);
+      assert.equal(info.message, 'from the killed one');
+      assert.notEqual(info.pid, pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('notices an app process that exits on its own, and resume starts it again', async () => {
+    const platform = open();
+    const { url } = await platform.provision({ appName: 'crashes', routeKey: '3.0', version: '3.0.0' });
+    await platform.configure('crashes', baseSettings);
+    await platform.deploy('crashes', packages.v1);
+    const { pid } = await appInfo(url);
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(async () => (await platform.health('crashes')).state === 'stopped', 10_000, 'the platform did not notice the exit');
+    const health = await platform.health('crashes');
+    assert.equal(health.healthy, false);
+    assert.match(health.detail, /exited on its own \(code null\)/);
+    assert.deepEqual((await platform.resume()).started, ['crashes']);
+    assert.notEqual((await appInfo(url)).pid, pid);
+  });
+
+  it('never logs setting values', async () => {
+    const secret = `AccountKey=${randomUUID()}`;
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString('utf8'));
+          callback();
+        },
+      }),
+    );
+    const platform = open({ logger, onAppLog: (_app, line) => lines.push(line) });
+    await platform.provision({ appName: 'secretive', routeKey: '4.0', version: '4.0.0' });
+    await platform.configure('secretive', { ...baseSettings, FIXTURE_SECRET: secret });
+    await platform.deploy('secretive', packages.v1);
+    await platform.configure('secretive', { ...baseSettings, FIXTURE_SECRET: secret, FIXTURE_MESSAGE: 'restart' });
+    await rejectsWith(platform.deploy('secretive', packages.broken), 'PLATFORM_DEPLOY_FAILED');
+    await platform.delete('secretive');
+    const log = lines.join('\n');
+    assert.match(log, /FIXTURE_SECRET/, 'setting names are logged');
+    assert.match(log, /deployed a package/);
+    assert.ok(!log.includes(secret), 'a setting value reached the log');
+    assert.ok(!log.includes(azurite.connectionString), 'the storage connection string reached the log');
+  });
+
+  it('gives new apps ports from its range, and says when the range is used up', async () => {
+    let port = 0;
+    for (let candidate = 20_000 + Math.floor(Math.random() * 20_000); port === 0; candidate++) if (await isPortFree(candidate)) port = candidate;
+    const platform = open({ root: path.join(workDir, 'ranged'), ports: { first: port, last: port } });
+    assert.equal((await platform.provision({ appName: 'ranged-a', routeKey: '5.0', version: '5.0.0' })).url, `http://127.0.0.1:${port}`);
+    await rejectsWith(platform.provision({ appName: 'ranged-b', routeKey: '5.1', version: '5.1.0' }), 'PLATFORM_OPERATION_FAILED', new RegExp(`No free port is left for a new app in ${port}-${port}`));
+    assert.throws(() => new LocalPlatform({ root: workDir, ports: { first: 10, last: 5 } }), /is not a range of ports/);
+  });
+
+  it('reports a damaged record instead of skipping the app', async () => {
+    const root = path.join(workDir, 'damaged');
+    const platform = open({ root });
+    await platform.provision({ appName: 'damaged', routeKey: '6.0', version: '6.0.0' });
+    await writeFile(path.join(root, 'apps', 'damaged', 'app.json'), '{ "schema": 1, "name": ');
+    await rejectsWith(platform.list(), 'PLATFORM_OPERATION_FAILED', /record .*damaged\/app.json is damaged: it is not JSON/);
+  });
+
+  it('runs the durable sample app', async () => {
+    const platform = open();
+    const { url } = await platform.provision({ appName: 'sample-1x0', routeKey: '1.0', version: '1.0.0' });
+    await platform.configure('sample-1x0', routerAppSettings({ routeKey: '1.0', storageConnectionString: azurite.connectionString }));
+    const unpacked = await unpackPackage(sampleAppDir, path.join(workDir, 'sample-hash'), { limits: resolvePackageLimits() });
+    await platform.deploy('sample-1x0', { path: sampleAppDir, sha256: packageContentHash(unpacked.files) });
+    const health = await waitForHealthy(platform, 'sample-1x0', { timeoutMs: 30_000 });
+    assert.ok(health.functions.includes('processOrder') && health.functions.includes('startOrder'), health.functions.join(', '));
+    const pkg = JSON.parse(await readFile(path.join(sampleAppDir, 'package.json'), 'utf8')) as { version: string };
+    const started = await fetch(`${url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer: 'platform test', items: [{ sku: 'apple', quantity: 2, unitPrice: 3 }] }),
+    });
+    assert.equal(started.status, 202);
+    const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
+    assert.ok(statusQueryGetUri.startsWith(url), statusQueryGetUri);
+    let status: { runtimeStatus: string; output?: { status: string; appVersion: string } } = { runtimeStatus: 'Pending' };
+    await waitUntil(
+      async () => {
+        status = (await (await fetch(statusQueryGetUri)).json()) as typeof status;
+        return ['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus);
+      },
+      30_000,
+      'the order did not finish',
+    );
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.equal(status.output?.status, 'Completed');
+    assert.equal(status.output?.appVersion, pkg.version);
+  });
+});
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) assert.fail(`${failure} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const cli = path.join(root, 'dist', 'router', 'cli', 'main.js');
+const sampleApp = path.join(root, 'templates', 'sample-app');
+const run = promisify(execFile);
+
+describe('durable-router start (the quick start)', () => {
+  let dataDir: string;
+  let child: ChildProcess;
+  let url: string;
+  let adminKey: string;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'quick-start-'));
+    const backends = path.join(dataDir, 'backends.json');
+    await writeFile(backends, JSON.stringify({
+      current: '1.1',
+      backends: [
+        { version: '1.0.0', appDir: sampleApp },
+        { version: '1.1.0', appDir: sampleApp },
+      ],
+    }));
+    child = spawn(process.execPath, [cli, 'start', '--backends', backends, '--data-dir', path.join(dataDir, '.data')], {
+      env: { ...process.env, ROUTER_PORT: '0', ROUTER_ADMIN_KEY: '', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const banner = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`start printed no banner in time:\n${text}\n${stderr}`)), 90_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        text += `${line}\n`;
+        if (line.startsWith('Ctrl+C')) {
+          clearTimeout(timer);
+          resolve(text);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`start exited with ${code}:\n${text}\n${stderr}`));
+      });
+    });
+    url = /front door\s+(http:\/\/\S+)/.exec(banner)![1]!;
+    adminKey = /admin key\s+(\S+)/.exec(banner)![1]!;
+  });
+
+  after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('routes to the current version without a header and to the named one with it', async () => {
+    const current = await request(`${url}/api/version`);
+    assert.equal(current.statusCode, 200);
+    assert.equal(current.headers['x-routed-version'], '1.1.0');
+    assert.equal(((await current.body.json()) as { version: string }).version, '1.1.0');
+
+    const named = await request(`${url}/api/version`, { headers: { 'x-app-version': '1.0' } });
+    assert.equal(named.statusCode, 200);
+    assert.equal(named.headers['x-routed-version'], '1.0.0');
+    assert.equal(((await named.body.json()) as { version: string }).version, '1.0.0');
+  });
+
+  it('generates an admin key that the CLI finds and uses', async () => {
+    assert.ok(adminKey.length >= 16);
+    const { stdout } = await run(process.execPath, [cli, 'versions', '--url', url, '--output', 'json'], {
+      cwd: dataDir,
+      env: { ...process.env, ROUTER_ADMIN_KEY: '' },
+    });
+    const listing = JSON.parse(stdout) as { current: string; versions: { routeKey: string; state: string }[] };
+    assert.equal(listing.current, '1.1');
+    assert.deepEqual(listing.versions.map((v) => [v.routeKey, v.state]), [['1.0', 'active'], ['1.1', 'active']]);
+
+    const table = await run(process.execPath, [cli, 'versions', '--url', url, '--admin-key', adminKey]);
+    assert.match(table.stdout, /^\s*\*\s+1\.1\s+active\s+1\.1\.0/m);
+  });
+
+  it('refuses the CLI with a wrong admin key, with the error code and a non-zero exit', async () => {
+    await assert.rejects(
+      run(process.execPath, [cli, 'versions', '--url', url, '--admin-key', 'wrong-key-wrong-key']),
+      (error: { code: number; stderr: string }) => error.code === 1 && /UNAUTHORIZED/.test(error.stderr),
+    );
+  });
+});
