@@ -54,7 +54,7 @@ export interface LocalHost {
   readonly app: { readonly name: string | undefined; readonly version: string | undefined };
   readonly functions: readonly { readonly name: string; readonly trigger: string }[];
   readonly unsupported: readonly UnsupportedBinding[];
-  /** Stops the engine, then the HTTP server, runs appTerminate hooks, then stops the embedded Azurite. */
+  /** Stops the durable engine, stops serving HTTP, runs the appTerminate hooks, then stops the embedded Azurite. */
   stop(): Promise<void>;
 }
 
@@ -161,14 +161,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // Undone last-first, on stop and when start-up fails half way.
   const cleanUps: { name: string; run: () => Promise<void> }[] = [];
+  // Every step runs even when an earlier one fails; the failures are logged and reported together.
   const cleanUp = async (): Promise<void> => {
+    const failures: unknown[] = [];
     for (const step of cleanUps.splice(0).reverse()) {
       try {
         await step.run();
       } catch (error) {
         logger.error({ err: error }, `Stopping the local host: ${step.name} failed`);
+        failures.push(error);
       }
     }
+    if (failures.length > 0) throw new AggregateError(failures, 'The local host did not stop cleanly.');
   };
 
   try {
@@ -264,7 +268,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       stop: () => (stopping ??= cleanUp()),
     };
   } catch (error) {
-    await cleanUp();
+    // The start-up error is the one to report; clean-up failures were logged.
+    await cleanUp().catch(() => undefined);
     throw error;
   }
 }

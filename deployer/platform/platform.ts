@@ -23,7 +23,8 @@ export interface Platform {
    * Replaces the app's settings with exactly `settings` (declarative, like ARM's
    * updateApplicationSettings: a setting left out is removed; settings the platform itself needs,
    * such as the worker runtime, are the adapter's and stay). Settings reach the app as environment
-   * variables; a running app restarts to pick them up. Values may be secrets: adapters never log
+   * variables; a running app restarts to pick them up, unless the list is the one it already has
+   * (a repeated step changes nothing). Values may be secrets: adapters never log
    * them, and `PlatformApp` only ever shows their names.
    */
   configure(appName: string, settings: AppSettings): Promise<void>;
@@ -102,6 +103,8 @@ export interface AppHealth {
   readonly detail: string;
 }
 
-/** Tags the platform writes itself; a caller's tag by one of these names is refused. */
+/**
+ * Tags the platform writes itself (ownership, for `list`; the route key and version, for people
+ * looking at the apps); a caller's tag by one of these names is refused.
+ */
 export const reservedTagNames = ['managed-by', 'router-owner', 'route-key', 'version'] as const;
-export const managedByTagValue = 'durable-router';

@@ -14,9 +14,7 @@ import {
 } from './report/bench-report.js';
 import { startNodeTarget, type RunningTarget } from './targets/target-process.js';
 import type { TargetConfig } from './targets/target-protocol.js';
-import { exitIfLoadedAsTest } from './test-runner-guard.js';
 
-exitIfLoadedAsTest();
 
 /** A target as measured: what to request of it and how to start it. */
 interface TargetSpec {

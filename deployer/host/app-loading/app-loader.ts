@@ -4,6 +4,7 @@
  * require, ES modules with import), run the `appStart` hooks, then sort the registered functions
  * into those the local host runs and those with bindings it cannot serve.
  */
+import { addHostPackagesAsFallback } from './host-package-fallback.js';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -86,6 +87,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   const pkg = await readAppPackage(appDir);
   const state = new FunctionsCoreState(options.hostVersion, options.log);
   installFunctionsCore(state);
+  addHostPackagesAsFallback();
 
   const files = await findEntryPointFiles(appDir, pkg.main);
   if (files.length === 0) {

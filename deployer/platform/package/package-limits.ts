@@ -33,7 +33,7 @@ export function resolvePackageLimits(overrides: Partial<PackageLimits> = {}): Pa
   return Object.freeze(limits);
 }
 
-export function describeBytes(bytes: number): string {
+function describeBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < mebibyte) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / mebibyte).toFixed(1)} MiB`;

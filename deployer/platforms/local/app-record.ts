@@ -23,7 +23,7 @@ export interface LocalAppRecord {
   readonly deployment?: { readonly sha256: string; readonly deployedAt: string } | undefined;
 }
 
-export const recordFileName = 'app.json';
+const recordFileName = 'app.json';
 
 export async function readAppRecord(appDir: string): Promise<LocalAppRecord | undefined> {
   const file = path.join(appDir, recordFileName);
@@ -38,7 +38,7 @@ export async function readAppRecord(appDir: string): Promise<LocalAppRecord | un
   return parseAppRecord(text, file);
 }
 
-export function parseAppRecord(text: string, file: string): LocalAppRecord {
+function parseAppRecord(text: string, file: string): LocalAppRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);

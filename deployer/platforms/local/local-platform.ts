@@ -64,6 +64,8 @@ interface RunningApp {
 }
 
 const appsDirName = 'apps';
+/** Not a valid app name, so it never collides with an app's queue. */
+const portAllocationKey = ':ports';
 
 export class LocalPlatform implements Platform {
   readonly #root: string;
@@ -98,6 +100,11 @@ export class LocalPlatform implements Platform {
     this.#onAppLog = options.onAppLog;
   }
 
+  /** The folder the apps live in, absolute. */
+  get root(): string {
+    return this.#root;
+  }
+
   async provision(request: ProvisionRequest): Promise<PlatformApp> {
     assertProvisionRequest(request);
     return this.#exclusive(request.appName, async () => {
@@ -107,20 +114,24 @@ export class LocalPlatform implements Platform {
         if (existing.routeKey !== request.routeKey) throw nameTaken(request.appName, `this router uses it for ${existing.routeKey}, not ${request.routeKey}`);
         return this.#view(existing);
       }
-      const taken = new Set((await this.#allRecords()).map((record) => record.port));
-      const record: LocalAppRecord = {
-        schema: 1,
-        name: request.appName,
-        owner: this.#owner,
-        routeKey: request.routeKey,
-        version: request.version,
-        tags: { ...request.tags },
-        port: await allocatePort(taken, this.#ports),
-        createdAt: new Date().toISOString(),
-        settings: {},
-      };
-      await mkdir(this.#appDir(request.appName), { recursive: true });
-      await writeAppRecord(this.#appDir(request.appName), record);
+      // Ports are handed out one app at a time, so that two apps provisioned together never share one.
+      const record = await this.#exclusive(portAllocationKey, async () => {
+        const taken = new Set((await this.#allRecords()).map((other) => other.port));
+        const created: LocalAppRecord = {
+          schema: 1,
+          name: request.appName,
+          owner: this.#owner,
+          routeKey: request.routeKey,
+          version: request.version,
+          tags: { ...request.tags },
+          port: await allocatePort(taken, this.#ports),
+          createdAt: new Date().toISOString(),
+          settings: {},
+        };
+        await mkdir(this.#appDir(request.appName), { recursive: true });
+        await writeAppRecord(this.#appDir(request.appName), created);
+        return created;
+      });
       this.#logger.info({ app: record.name, routeKey: record.routeKey, port: record.port }, 'provisioned a local app');
       return this.#view(record);
     });
@@ -130,7 +141,9 @@ export class LocalPlatform implements Platform {
     assertAppName(appName);
     assertSettings(settings);
     return this.#exclusive(appName, async () => {
-      const record = { ...(await this.#ownedRecord(appName)), settings: { ...settings } };
+      const current = await this.#ownedRecord(appName);
+      if (sameSettings(current.settings, settings)) return;
+      const record = { ...current, settings: { ...settings } };
       await writeAppRecord(this.#appDir(appName), record);
       this.#logger.info({ app: appName, settings: Object.keys(settings) }, 'configured a local app');
       if (!this.#running.has(appName)) return;
@@ -281,7 +294,7 @@ export class LocalPlatform implements Platform {
     return records.filter((record): record is LocalAppRecord => record !== undefined);
   }
 
-  /** Runs one operation on an app at a time, in call order. */
+  /** Runs one operation on an app (or on the port allocation) at a time, in call order. */
   #exclusive<T>(appName: string, operation: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new RouterError('SHUTTING_DOWN', 'The local platform has been stopped; open a new one over the same root.'));
     const previous = this.#queues.get(appName) ?? Promise.resolve();
@@ -376,6 +389,11 @@ export class LocalPlatform implements Platform {
 /** What Azure sets on every Function App; the app's own settings may override them. */
 function platformSettings(record: LocalAppRecord): Record<string, string> {
   return { FUNCTIONS_WORKER_RUNTIME: 'node', FUNCTIONS_EXTENSION_VERSION: '~4', WEBSITE_SITE_NAME: record.name };
+}
+
+function sameSettings(a: AppSettings, b: AppSettings): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
 }
 
 function nameTaken(appName: string, reason: string): RouterError {

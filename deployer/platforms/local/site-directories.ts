@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-export const siteDirName = 'site';
+const siteDirName = 'site';
 const stagingPrefix = 'staging-';
 const previousPrefix = 'previous-';
 
@@ -20,7 +20,7 @@ export function newStagingPath(appDir: string): string {
   return path.join(appDir, `${stagingPrefix}${randomUUID()}`);
 }
 
-export async function hasSite(appDir: string): Promise<boolean> {
+async function hasSite(appDir: string): Promise<boolean> {
   try {
     return (await stat(sitePath(appDir))).isDirectory();
   } catch (error) {

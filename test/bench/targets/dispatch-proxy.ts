@@ -1,9 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { announceListening, exitNormallyOnSigterm, readTargetConfig } from './target-protocol.js';
-import { exitIfLoadedAsTest } from '../test-runner-guard.js';
 
-exitIfLoadedAsTest();
 
 /*
  * The bar the front door is measured against: a bare node:http server forwarding through one undici

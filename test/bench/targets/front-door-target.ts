@@ -4,9 +4,7 @@ import type { InstanceOwnerSource } from '../../../router/front-door/instance-ow
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
 import type { VersionMap } from '../../../shared/versions/version-map.js';
 import { announceListening, exitNormallyOnSigterm, readTargetConfig, type TargetConfig } from './target-protocol.js';
-import { exitIfLoadedAsTest } from '../test-runner-guard.js';
 
-exitIfLoadedAsTest();
 
 /*
  * The front door with the stores' I/O taken out: one current version 1.0.0 whose app is the bench

@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import { announceListening } from './target-protocol.js';
-import { exitIfLoadedAsTest } from '../test-runner-guard.js';
 
-exitIfLoadedAsTest();
 
 // The backend used when nginx is not installed: a fixed small body on every path.
 const body = Buffer.from('ok\n');

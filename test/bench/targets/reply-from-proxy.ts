@@ -1,9 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
 import { announceListening, exitNormallyOnSigterm, readTargetConfig } from './target-protocol.js';
-import { exitIfLoadedAsTest } from '../test-runner-guard.js';
 
-exitIfLoadedAsTest();
 
 // The minimal @fastify/reply-from proxy the issue compares against: every route forwarded as is.
 const config = readTargetConfig();

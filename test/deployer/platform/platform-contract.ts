@@ -30,8 +30,8 @@ export interface ContractPackages {
 export interface PlatformContractSetup {
   /** The platform under test, as the router `owner` (default: this router). Same backing store for every owner. */
   platform(owner?: string): Platform;
-  /** Settings every app needs on this platform (e.g. its storage). */
-  readonly baseSettings: AppSettings;
+  /** Settings an app needs on this platform (e.g. its storage, its own task hub). */
+  baseSettings(appName: string): AppSettings;
   /** A scratch folder for the packages the contract builds. */
   readonly workDir: string;
 }
@@ -169,12 +169,12 @@ export function describePlatformContract(name: string, setup: () => PlatformCont
 
       it('deploys a directory and runs it with its settings as environment', async () => {
         url = (await platform.provision(wanted)).url;
-        await platform.configure(wanted.appName, { ...context.baseSettings, FIXTURE_MESSAGE: 'first settings' });
+        await platform.configure(wanted.appName, { ...context.baseSettings(wanted.appName), FIXTURE_MESSAGE: 'first settings' });
         const deployed = await platform.deploy(wanted.appName, packages.v1);
         assert.equal(deployed.url, url);
         assert.equal(deployed.state, 'running');
         assert.equal(deployed.deployment?.sha256, packages.v1.sha256);
-        assert.deepEqual(deployed.settingNames, [...Object.keys(context.baseSettings), 'FIXTURE_MESSAGE'].sort());
+        assert.deepEqual(deployed.settingNames, [...Object.keys(context.baseSettings(wanted.appName)), 'FIXTURE_MESSAGE'].sort());
         const health = await waitForHealthy(platform, wanted.appName, { timeoutMs: 30_000 });
         assert.deepEqual(health.functions, ['info']);
         assert.equal(health.state, 'running');
@@ -187,12 +187,14 @@ export function describePlatformContract(name: string, setup: () => PlatformCont
       });
 
       it('replaces the whole settings list, and the running app picks it up', async () => {
-        await platform.configure(wanted.appName, { ...context.baseSettings, FIXTURE_OTHER: 'second settings' });
+        await platform.configure(wanted.appName, { ...context.baseSettings(wanted.appName), FIXTURE_OTHER: 'second settings' });
         await waitForHealthy(platform, wanted.appName, { timeoutMs: 30_000 });
         const info = await appInfo(url);
         assert.equal(info.message, null);
         assert.deepEqual(info.fixtureSettings, ['FIXTURE_OTHER']);
-        assert.deepEqual((await platform.get(wanted.appName))?.settingNames, [...Object.keys(context.baseSettings), 'FIXTURE_OTHER'].sort());
+        assert.deepEqual((await platform.get(wanted.appName))?.settingNames, [...Object.keys(context.baseSettings(wanted.appName)), 'FIXTURE_OTHER'].sort());
+        await platform.configure(wanted.appName, { ...context.baseSettings(wanted.appName), FIXTURE_OTHER: 'second settings' });
+        assert.equal((await appInfo(url)).pid, info.pid, 'the same settings again do not restart the app');
       });
 
       it('redeploys from a zip at the same URL', async () => {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -20,11 +21,18 @@ import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, 
 const azurite = await startAzuriteForTests();
 // Under the repository, so that the apps' code resolves @azure/functions from its node_modules.
 const workDir = path.join(repositoryRoot, '.data', 'test', `local-platform-${randomUUID()}`);
-const baseSettings = { AzureWebJobsStorage: azurite.connectionString };
+/** Every app its own task hub, as the router gives them: apps sharing one would take each other's work. */
+function settingsFor(appName: string): Record<string, string> {
+  return {
+    AzureWebJobsStorage: azurite.connectionString,
+    AzureFunctionsJobHost__extensions__durableTask__hubName: `Hub${appName.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 45),
+  };
+}
 const platforms: LocalPlatform[] = [];
 
+/** One platform per root, as in production: resume() would start another instance's apps otherwise. */
 function open(options: Partial<LocalPlatformOptions> & { root?: string } = {}): LocalPlatform {
-  const platform = new LocalPlatform({ root: path.join(workDir, 'platform'), startTimeoutMs: 30_000, ...options });
+  const platform = new LocalPlatform({ root: path.join(workDir, `platform-${platforms.length}`), startTimeoutMs: 30_000, ...options });
   platforms.push(platform);
   return platform;
 }
@@ -34,9 +42,10 @@ after(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
+const contractRoot = path.join(workDir, 'contract');
 describePlatformContract('local', () => ({
-  platform: (owner) => open(owner === undefined ? {} : { owner }),
-  baseSettings,
+  platform: (owner) => open({ root: contractRoot, ...(owner === undefined ? {} : { owner }) }),
+  baseSettings: settingsFor,
   workDir,
 }));
 
@@ -49,7 +58,7 @@ describe('LocalPlatform', () => {
   it('puts the previous package back and running when the new one does not start', async () => {
     const platform = open();
     const { url } = await platform.provision({ appName: 'keeps-previous', routeKey: '1.0', version: '1.0.0' });
-    await platform.configure('keeps-previous', baseSettings);
+    await platform.configure('keeps-previous', settingsFor('keeps-previous'));
     await platform.deploy('keeps-previous', packages.v1);
     await assert.rejects(platform.deploy('keeps-previous', packages.broken), (error: Error & { details?: Record<string, unknown> }) => {
       assert.match(error.message, /did not start: .*APP_LOAD_FAILED.*boom at load.*\nThe previous package is running again\./s);
@@ -60,13 +69,13 @@ describe('LocalPlatform', () => {
     const app = await platform.get('keeps-previous');
     assert.equal(app?.deployment?.sha256, packages.v1.sha256, 'the record still names the running package');
     assert.equal((await platform.health('keeps-previous')).healthy, true);
-    assert.deepEqual((await readdir(path.join(workDir, 'platform', 'apps', 'keeps-previous'))).sort(), ['app.json', 'site']);
+    assert.deepEqual((await readdir(path.join(platform.root, 'apps', 'keeps-previous'))).sort(), ['app.json', 'site']);
   });
 
   it('a first package that does not start leaves the app with no code running', async () => {
     const platform = open();
     await platform.provision({ appName: 'never-started', routeKey: '1.1', version: '1.1.0' });
-    await platform.configure('never-started', baseSettings);
+    await platform.configure('never-started', settingsFor('never-started'));
     await rejectsWith(platform.deploy('never-started', packages.broken), 'PLATFORM_DEPLOY_FAILED', /The app had no earlier code, so nothing runs\./);
     const app = await platform.get('never-started');
     assert.equal(app?.state, 'not-deployed');
@@ -77,7 +86,7 @@ describe('LocalPlatform', () => {
     const first = open({ root });
     const { url } = await first.provision({ appName: 'survivor', routeKey: '2.0', version: '2.0.0', tags: { team: 'orders' } });
     await first.provision({ appName: 'never-deployed', routeKey: '2.1', version: '2.1.0' });
-    await first.configure('survivor', { ...baseSettings, FIXTURE_MESSAGE: 'kept' });
+    await first.configure('survivor', { ...settingsFor('survivor'), FIXTURE_MESSAGE: 'kept' });
     await first.deploy('survivor', packages.v1);
     await first.stop();
     await rejectsWith(first.configure('survivor', {}), 'SHUTTING_DOWN');
@@ -119,7 +128,7 @@ describe('LocalPlatform', () => {
         'orphan-check',
         packages.v1.path,
         packages.v1.sha256,
-        JSON.stringify({ ...baseSettings, FIXTURE_MESSAGE: 'from the killed one' }),
+        JSON.stringify({ ...settingsFor('orphan-check'), FIXTURE_MESSAGE: 'from the killed one' }),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -136,7 +145,7 @@ describe('LocalPlatform', () => {
       await waitUntil(() => !processExists(pid), 15_000, `the app process ${pid} outlived its killed parent`);
 
       const platform = open({ root });
-      assert.deepEqual((await platform.resume()).started, ['orphan-check']);
+      assert.deepEqual(await platform.resume(), { started: ['orphan-check'], failed: [] });
       const info = await appInfo(url);
       assert.equal(info.message, 'from the killed one');
       assert.notEqual(info.pid, pid);
@@ -145,10 +154,30 @@ describe('LocalPlatform', () => {
     }
   });
 
+  it('does not take a port another process holds: resume reports it and goes on', async () => {
+    const root = path.join(workDir, 'held');
+    const first = open({ root });
+    const { url } = await first.provision({ appName: 'held', routeKey: '3.1', version: '3.1.0' });
+    await first.configure('held', settingsFor('held'));
+    await first.deploy('held', packages.v1);
+    await first.stop();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(Number(new URL(url).port), '127.0.0.1', resolve));
+    try {
+      const report = await open({ root, portReleaseTimeoutMs: 300 }).resume();
+      assert.deepEqual(report.started, []);
+      assert.equal(report.failed[0]?.appName, 'held');
+      assert.equal(report.failed[0]?.error.code, 'PLATFORM_OPERATION_FAILED');
+      assert.match(report.failed[0]?.error.message ?? '', /The port \d+ of the app "held" is held by another process/);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
   it('notices an app process that exits on its own, and resume starts it again', async () => {
     const platform = open();
     const { url } = await platform.provision({ appName: 'crashes', routeKey: '3.0', version: '3.0.0' });
-    await platform.configure('crashes', baseSettings);
+    await platform.configure('crashes', settingsFor('crashes'));
     await platform.deploy('crashes', packages.v1);
     const { pid } = await appInfo(url);
     process.kill(pid, 'SIGKILL');
@@ -156,7 +185,7 @@ describe('LocalPlatform', () => {
     const health = await platform.health('crashes');
     assert.equal(health.healthy, false);
     assert.match(health.detail, /exited on its own \(code null\)/);
-    assert.deepEqual((await platform.resume()).started, ['crashes']);
+    assert.deepEqual(await platform.resume(), { started: ['crashes'], failed: [] });
     assert.notEqual((await appInfo(url)).pid, pid);
   });
 
@@ -174,9 +203,9 @@ describe('LocalPlatform', () => {
     );
     const platform = open({ logger, onAppLog: (_app, line) => lines.push(line) });
     await platform.provision({ appName: 'secretive', routeKey: '4.0', version: '4.0.0' });
-    await platform.configure('secretive', { ...baseSettings, FIXTURE_SECRET: secret });
+    await platform.configure('secretive', { ...settingsFor('secretive'), FIXTURE_SECRET: secret });
     await platform.deploy('secretive', packages.v1);
-    await platform.configure('secretive', { ...baseSettings, FIXTURE_SECRET: secret, FIXTURE_MESSAGE: 'restart' });
+    await platform.configure('secretive', { ...settingsFor('secretive'), FIXTURE_SECRET: secret, FIXTURE_MESSAGE: 'restart' });
     await rejectsWith(platform.deploy('secretive', packages.broken), 'PLATFORM_DEPLOY_FAILED');
     await platform.delete('secretive');
     const log = lines.join('\n');

@@ -23,12 +23,17 @@ describe('local host process lifecycle', () => {
     }
   });
 
-  it('reports Running as soon as it announces that it listens', async () => {
-    const host = await startHostProcess({ appDir: fixtureApp('http-app'), args: ['--in-memory-storage'], env: { ...baseEnvironment(), LOG_LEVEL: 'warn' } });
+  it('runs an ES module app with an empty route prefix, Running as soon as it says it listens', async () => {
+    const host = await startHostProcess({ appDir: fixtureApp('esm-app'), args: ['--in-memory-storage'], env: { ...baseEnvironment(), LOG_LEVEL: 'warn' } });
     try {
       const status = await fetch(`${host.listening.url}/admin/host/status`);
       assert.equal(status.status, 200);
-      assert.equal(((await status.json()) as { state: string }).state, 'Running');
+      const body = (await status.json()) as { state: string; app: unknown };
+      assert.equal(body.state, 'Running');
+      assert.deepEqual(body.app, { name: 'esm-fixture-app', version: '0.9.0' });
+      assert.deepEqual(await (await fetch(`${host.listening.url}/who/ada`)).json(), { module: 'esm', name: 'ada' });
+      assert.deepEqual(await (await fetch(`${host.listening.url}/who`)).json(), { module: 'esm', name: null });
+      assert.equal(host.listening.taskHubName, 'TestHubName', 'the default task hub, as the extension names it locally');
     } finally {
       assert.equal(await host.stop(), 0);
     }
