@@ -1,5 +1,7 @@
-import type { RouteKey } from '../../shared/versions/version-map.js';
+import { RouterError } from '../../shared/errors/router-error.js';
 import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
+import type { RouteKey } from '../../shared/versions/version-map.js';
+import { taskHubNameFor } from './app-naming.js';
 
 /**
  * The settings that make an app one of the router's: its own task hub (so its queues and
@@ -9,24 +11,47 @@ import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/trac
  */
 export interface RouterAppSettingsInput {
   readonly routeKey: RouteKey;
+  /** The owning router (default "local"); part of the task hub name. */
+  readonly routerId?: string;
   /** Connection string of the storage account shared by all versions. */
   readonly storageConnectionString: string;
   readonly trackingStoreNamePrefix?: string;
+  /** The app's own settings, from its release; they may not name a router-owned setting. */
+  readonly appSettings?: Readonly<Record<string, string>>;
 }
 
 const durableTask = 'AzureFunctionsJobHost__extensions__durableTask';
 
-export function taskHubNameFor(routeKey: RouteKey): string {
-  return `App${routeKey.replace('.', 'x')}`;
-}
+/** Names the router sets itself; a release's own settings may not use them. */
+export const routerOwnedSettingNames: readonly string[] = Object.freeze([
+  'AzureWebJobsStorage',
+  'TASKHUB_NAME',
+  `${durableTask}__hubName`,
+  `${durableTask}__storageProvider__trackingStoreConnectionName`,
+  `${durableTask}__storageProvider__trackingStoreNamePrefix`,
+]);
 
 export function routerAppSettings(input: RouterAppSettingsInput): Record<string, string> {
-  const hub = taskHubNameFor(input.routeKey);
+  const own = input.appSettings ?? {};
+  const clashes = routerOwnedSettingClashes(own);
+  if (clashes.length > 0) {
+    throw new RouterError('INVALID_REQUEST', `The app settings ${clashes.join(', ')} are set by the router itself (task hub and shared tracking store); leave them out.`, {
+      details: { settings: clashes },
+    });
+  }
+  const hub = taskHubNameFor(input.routeKey, input.routerId);
   return {
+    ...own,
     AzureWebJobsStorage: input.storageConnectionString,
     TASKHUB_NAME: hub,
     [`${durableTask}__hubName`]: hub,
     [`${durableTask}__storageProvider__trackingStoreConnectionName`]: 'AzureWebJobsStorage',
     [`${durableTask}__storageProvider__trackingStoreNamePrefix`]: input.trackingStoreNamePrefix ?? defaultTrackingStoreNamePrefix,
   };
+}
+
+/** Own settings that would override a router-owned one (names compare case-insensitively, as on Azure). */
+export function routerOwnedSettingClashes(settings: Readonly<Record<string, string>>): string[] {
+  const owned = new Set(routerOwnedSettingNames.map((name) => name.toLowerCase()));
+  return Object.keys(settings).filter((name) => owned.has(name.toLowerCase()));
 }

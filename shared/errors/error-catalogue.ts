@@ -35,6 +35,10 @@ export const errorCatalogue = {
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The release package is larger than the router accepts.' },
   PACKAGE_VERSION_MISMATCH: { status: 422, message: 'The package.json version of the package differs from the version being released.' },
+  RELEASE_NOT_FOUND: { status: 404, message: 'No release has that id.' },
+  RELEASE_IN_PROGRESS: { status: 409, message: 'A release of that major.minor is already in progress; wait for it to finish.' },
+  STRATEGY_NOT_AVAILABLE: { status: 400, message: 'That release strategy is not available yet: use app-routing.' },
+  CONTROL_PLANE_UNAVAILABLE: { status: 503, message: 'The control plane could not be reached: releases and version changes cannot be made now (routing is not affected).' },
   PACKAGE_DOWNLOAD_FAILED: { status: 502, message: 'The release package could not be downloaded.' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -215,12 +215,22 @@ describe('LocalPlatform', () => {
     assert.ok(!log.includes(azurite.connectionString), 'the storage connection string reached the log');
   });
 
-  it('gives new apps ports from its range, and says when the range is used up', async () => {
+  it('gives new apps distinct ports from its range, and says when the range is used up', async () => {
     let port = 0;
-    for (let candidate = 20_000 + Math.floor(Math.random() * 20_000); port === 0; candidate++) if (await isPortFree(candidate)) port = candidate;
-    const platform = open({ root: path.join(workDir, 'ranged'), ports: { first: port, last: port } });
-    assert.equal((await platform.provision({ appName: 'ranged-a', routeKey: '5.0', version: '5.0.0' })).url, `http://127.0.0.1:${port}`);
-    await rejectsWith(platform.provision({ appName: 'ranged-b', routeKey: '5.1', version: '5.1.0' }), 'PLATFORM_OPERATION_FAILED', new RegExp(`No free port is left for a new app in ${port}-${port}`));
+    for (let candidate = 20_000 + Math.floor(Math.random() * 20_000); port === 0; candidate++) {
+      if ((await isPortFree(candidate)) && (await isPortFree(candidate + 1))) port = candidate;
+    }
+    const platform = open({ root: path.join(workDir, 'ranged'), ports: { first: port, last: port + 1 } });
+    const together = await Promise.all([
+      platform.provision({ appName: 'ranged-a', routeKey: '5.0', version: '5.0.0' }),
+      platform.provision({ appName: 'ranged-b', routeKey: '5.1', version: '5.1.0' }),
+    ]);
+    assert.deepEqual(together.map((app) => app.url).sort(), [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`]);
+    await rejectsWith(
+      platform.provision({ appName: 'ranged-c', routeKey: '5.2', version: '5.2.0' }),
+      'PLATFORM_OPERATION_FAILED',
+      new RegExp(`No free port is left for a new app in ${port}-${port + 1}`),
+    );
     assert.throws(() => new LocalPlatform({ root: workDir, ports: { first: 10, last: 5 } }), /is not a range of ports/);
   });
 
