@@ -13,6 +13,8 @@ export interface RouterAppSettingsInput {
   readonly routeKey: RouteKey;
   /** The owning router (default "local"); part of the task hub name. */
   readonly routerId?: string;
+  /** The app's task hub when it already has one (a patch keeps its app's hub); default derived from the route key. */
+  readonly taskHub?: string;
   /** Connection string of the storage account shared by all versions. */
   readonly storageConnectionString: string;
   readonly trackingStoreNamePrefix?: string;
@@ -23,7 +25,7 @@ export interface RouterAppSettingsInput {
 const durableTask = 'AzureFunctionsJobHost__extensions__durableTask';
 
 /** Names the router sets itself; a release's own settings may not use them. */
-export const routerOwnedSettingNames: readonly string[] = Object.freeze([
+const routerOwnedSettingNames: readonly string[] = Object.freeze([
   'AzureWebJobsStorage',
   'TASKHUB_NAME',
   `${durableTask}__hubName`,
@@ -39,7 +41,7 @@ export function routerAppSettings(input: RouterAppSettingsInput): Record<string,
       details: { settings: clashes },
     });
   }
-  const hub = taskHubNameFor(input.routeKey, input.routerId);
+  const hub = input.taskHub ?? taskHubNameFor(input.routeKey, input.routerId);
   return {
     ...own,
     AzureWebJobsStorage: input.storageConnectionString,

@@ -17,8 +17,8 @@ const program = new Command()
 
 program
   .command('start')
-  .description('run the embedded stack: storage (Azurite under .data/), the apps of --backends, and the front door')
-  .option('--backends <file>', 'JSON file of versions to serve until releases arrive (see README)')
+  .description('run the embedded stack: storage (Azurite under .data/), the control plane with its apps, and the front door')
+  .option('--backends <file>', 'JSON file of versions to release at start when they are not deployed yet (see README)')
   .option('--data-dir <dir>', 'where local data lives', '.data')
   .action((options: { backends?: string; dataDir: string }) => runStartCommand(options));
 

@@ -4,9 +4,9 @@ import { RouterError } from '../../shared/errors/router-error.js';
 import { parseRouteKey, parseVersion, routeKeyOf } from '../../shared/versions/semantic-version.js';
 
 /**
- * Backends registered by hand, until releases arrive through the control plane: each is a
- * version served either by an app directory run in the local host, or by an app already running
- * at a URL.
+ * The versions `start --backends <file>` releases at start when they are not deployed yet (see
+ * seed-releases.ts): each names an app directory. Entries naming an app already running at a URL
+ * are still parsed, so that the error says why they are refused.
  */
 export type BackendSpec =
   | { readonly version: string; readonly appDir: string }

@@ -1,28 +1,36 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
+import type { RunningAzurite } from '../../shared/storage/azurite.js';
 import { TableVersionMapStore } from '../../shared/stores/table-version-map-store.js';
 import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
-import { activate, makeCurrent, registerProvisioning } from '../../shared/versions/version-map-operations.js';
-import { routeKeyOf } from '../../shared/versions/semantic-version.js';
-import type { AppRef, VersionMap } from '../../shared/versions/version-map.js';
-import { startLocalAppProcess, type LocalAppProcess } from '../../deployer/platforms/local/local-app-process.js';
-import { routerAppSettings, taskHubNameFor } from '../app-configuration/app-settings.js';
+import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
 import { readOrCreateAdminKey } from './admin-key-file.js';
+import { startEmbeddedStorage } from './embedded-storage.js';
 import type { BackendsFile } from './backends-file.js';
-import { stageAppAsVersion } from './staged-app.js';
+import { seedReleases } from './seed-releases.js';
 
 export interface EmbeddedStackOptions {
-  /** Where Azurite's data, staged apps and the generated admin key live (default `.data`). */
+  /**
+   * Where Azurite's data, the control plane's packages, the apps (`platform/`) and the generated
+   * admin key live (default `.data`). Keep it inside the project: the apps' code resolves
+   * @azure/functions and durable-functions from the node_modules above it.
+   */
   readonly dataDir: string;
   readonly port: number;
   readonly adminKey: string | undefined;
   /** A Table storage connection string; default: the embedded Azurite. */
   readonly storage: string | undefined;
+  /** Absolute folders a release may name its package from (by path). */
+  readonly packageDirs: readonly string[];
+  /** Versions to release at start when they are not deployed yet. */
   readonly backends: BackendsFile | undefined;
   readonly logger: Logger;
+  /** Control plane timings (tests shorten them). */
+  readonly drainPollMs?: number;
+  readonly decommissionGraceMs?: number;
 }
 
 export interface EmbeddedStack {
@@ -30,56 +38,60 @@ export interface EmbeddedStack {
   readonly adminKey: string;
   /** True when the admin key was generated (and stored under the data directory). */
   readonly adminKeyGenerated: boolean;
+  readonly controlPlaneUrl: string;
+  /** The versions that serve (active), after the backends file's releases. */
   readonly apps: readonly { readonly version: string; readonly url: string }[];
+  /** The versions the backends file released at this start. */
+  readonly released: readonly string[];
+  /** Settles once the stack has stopped (the front door closed, or the control plane died and took everything down). */
   readonly closed: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The embedded default: storage, the apps of the backends file, and the front door. */
+/** The embedded default: storage, the control plane in the local host (with its apps), and the front door. */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const { logger } = options;
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    })();
+    return stopping;
   };
   try {
-    await mkdir(options.dataDir, { recursive: true });
+    const dataDir = path.resolve(options.dataDir);
+    await mkdir(dataDir, { recursive: true });
     const { adminKey, generated } =
-      options.adminKey === undefined ? await readOrCreateAdminKey(options.dataDir) : { adminKey: options.adminKey, generated: false };
+      options.adminKey === undefined ? await readOrCreateAdminKey(dataDir) : { adminKey: options.adminKey, generated: false };
 
     let storage = options.storage;
     if (storage === undefined) {
-      const azurite: RunningAzurite = await startAzurite({ location: path.join(options.dataDir, 'azurite') });
+      const azurite: RunningAzurite = await startEmbeddedStorage(dataDir);
       cleanups.push(() => azurite.stop());
       storage = azurite.connectionString;
       logger.info({ port: azurite.port }, 'embedded Azurite started');
     }
-    const store = new TableVersionMapStore(storage);
 
-    const apps: { version: string; url: string }[] = [];
-    if (options.backends !== undefined) {
-      const refs: { version: string; app: AppRef }[] = [];
-      for (const backend of options.backends.backends) {
-        const routeKey = routeKeyOf(backend.version);
-        if ('url' in backend) {
-          refs.push({ version: backend.version, app: { name: `external-${routeKey}`, url: backend.url, taskHub: backend.taskHub } });
-          continue;
-        }
-        const staged = path.join(options.dataDir, 'apps', routeKey);
-        await stageAppAsVersion(backend.appDir, staged, backend.version);
-        logger.info({ version: backend.version, appDir: backend.appDir }, 'starting app in the local host');
-        const running: LocalAppProcess = await startLocalAppProcess({
-          appDir: staged,
-          settings: routerAppSettings({ routeKey, storageConnectionString: storage }),
-          onLog: (line) => logger.debug({ app: routeKey }, line),
-        });
-        cleanups.push(() => running.stop());
-        refs.push({ version: backend.version, app: { name: `local-${routeKey}`, url: running.url, taskHub: taskHubNameFor(routeKey) } });
-        apps.push({ version: backend.version, url: running.url });
-      }
-      const at = new Date().toISOString();
-      await store.update(() => seedMap(refs, options.backends?.current, at));
-    }
+    const seedDir = path.join(dataDir, 'control-plane', 'seed-packages');
+    // The control plane lives as long as this process: a fresh key at every start is never written down.
+    const controlPlaneKey = randomBytes(24).toString('base64url');
+    const controlPlane: RunningControlPlane = await startControlPlane({
+      storage,
+      dataDir: path.join(dataDir, 'control-plane'),
+      platformRoot: path.join(dataDir, 'platform'),
+      key: controlPlaneKey,
+      packageDirs: [...options.packageDirs, seedDir],
+      ...(options.drainPollMs === undefined ? {} : { drainPollMs: options.drainPollMs }),
+      ...(options.decommissionGraceMs === undefined ? {} : { decommissionGraceMs: options.decommissionGraceMs }),
+      onLog: (line) => forwardLog(logger, line),
+    });
+    let controlPlaneStopping = false;
+    cleanups.push(async () => {
+      controlPlaneStopping = true;
+      await controlPlane.stop();
+    });
+    logger.info({ url: controlPlane.url }, 'control plane started');
 
     // The front door polls every 500 ms: the SDK's own retry backoff would only hide an outage.
     const noRetries = { retryOptions: { maxRetries: 0 } };
@@ -88,23 +100,44 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       store: new TableVersionMapStore(storage, { clientOptions: noRetries }),
       trackingStore: new TrackingStoreReader(storage, { clientOptions: noRetries }),
       adminKey,
+      controlPlane: { url: controlPlane.url, key: controlPlaneKey },
       logger,
       handleSignals: false,
     });
     cleanups.push(() => frontDoor.close());
-    return { url: frontDoor.url, adminKey, adminKeyGenerated: generated, apps, closed: frontDoor.closed, stop };
+    // The apps are the control plane's child processes: without it nothing serves, so the stack goes too.
+    void controlPlane.exited.then((code) => {
+      if (controlPlaneStopping) return;
+      logger.error({ code }, 'the control plane exited; stopping durable-router');
+      void stop();
+    });
+
+    const store = new TableVersionMapStore(storage);
+    const released = options.backends === undefined
+      ? []
+      : await seedReleases({ frontDoorUrl: frontDoor.url, adminKey, store, stagingDir: seedDir, backends: options.backends, logger });
+    const { map } = await store.read();
+    const apps = map.versions.filter((entry) => entry.state === 'active').map((entry) => ({ version: entry.latest, url: entry.app.url }));
+    return { url: frontDoor.url, adminKey, adminKeyGenerated: generated, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-/** Backends replace whatever map was stored: the file is the whole truth until releases arrive. */
-function seedMap(refs: readonly { version: string; app: AppRef }[], current: string | undefined, at: string): VersionMap {
-  let map: VersionMap = { current: null, versions: [] };
-  for (const ref of refs) {
-    map = registerProvisioning(map, { version: ref.version, app: ref.app, at });
-    map = activate(map, routeKeyOf(ref.version));
+const pinoLevels: Readonly<Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** The control plane's log lines (pino JSON) join this process's log at their own level. */
+function forwardLog(logger: Logger, line: string): void {
+  let entry: { level?: unknown; msg?: unknown } | undefined;
+  try {
+    entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+  } catch {
+    // Not a log record (an app's console output): keep it, at debug level.
+    logger.debug({ component: 'control-plane' }, line);
+    return;
   }
-  return makeCurrent(map, current);
+  const level = pinoLevels[typeof entry.level === 'number' ? entry.level : 30] ?? 'info';
+  const { level: _level, msg, time: _time, pid: _pid, hostname: _hostname, ...fields } = entry as Record<string, unknown>;
+  logger[level]({ component: 'control-plane', ...fields }, typeof msg === 'string' ? msg : '');
 }

@@ -1,6 +1,7 @@
 import type { LoggerOptions, Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
+import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
 import type { InstanceOwnerSource } from './instance-owner-cache.js';
 
 export interface FrontDoorOptions {
@@ -24,6 +25,8 @@ export interface FrontDoorOptions {
   readonly instanceCacheSize?: number | undefined;
   /** A pino logger, pino options, or false for none. */
   readonly logger?: Logger | LoggerOptions | boolean | undefined;
+  /** Where releases and version changes go (`/admin/releases`, `/admin/versions/{routeKey}/...`); without it they answer 503. */
+  readonly controlPlane?: ControlPlaneTarget | undefined;
 }
 
 export interface FrontDoorConfig {
@@ -38,6 +41,7 @@ export interface FrontDoorConfig {
   readonly publicUrl: string | undefined;
   readonly instanceCacheSize: number;
   readonly logger: Logger | LoggerOptions | boolean;
+  readonly controlPlane: ControlPlaneTarget | undefined;
 }
 
 export const frontDoorDefaults = Object.freeze({
@@ -57,7 +61,7 @@ const integerRanges = {
   connectionsPerApp: [1, 10_000],
   instanceCacheSize: [0, 10_000_000],
 } as const satisfies Record<string, readonly [number, number]>;
-const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'publicUrl', 'logger', ...Object.keys(integerRanges)]);
+const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'publicUrl', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
 
 /** Validates the options once and fills in defaults; the result is frozen. */
 export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorConfig {
@@ -86,7 +90,23 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     instanceCacheSize: integer(options, 'instanceCacheSize'),
     publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
     logger: options.logger ?? frontDoorDefaults.logger,
+    controlPlane: options.controlPlane === undefined ? undefined : checkControlPlane(options.controlPlane),
   });
+}
+
+function checkControlPlane(value: ControlPlaneTarget): ControlPlaneTarget {
+  if (typeof value !== 'object' || value === null) throw invalid('options.controlPlane must be { url, key }.');
+  let url: URL;
+  try {
+    url = new URL(value.url);
+  } catch (error) {
+    throw invalid(`options.controlPlane.url "${String(value.url)}" is not an absolute URL (e.g. "http://127.0.0.1:7080").`, error);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`options.controlPlane.url must be http or https; got ${url.protocol}`);
+  if (typeof value.key !== 'string' || value.key.length < minAdminKeyLength || !/^[\x21-\x7e]+$/.test(value.key)) {
+    throw invalid(`options.controlPlane.key must be printable ASCII without spaces, at least ${minAdminKeyLength} characters.`);
+  }
+  return Object.freeze({ url: url.origin, key: value.key });
 }
 
 function integer(options: FrontDoorOptions, name: keyof typeof integerRanges): number {

@@ -5,6 +5,12 @@ import { readRouterEnvironment } from '../../../shared/config/router-environment
 import { readBackendsFile } from '../../embedded/backends-file.js';
 import { startEmbeddedStack } from '../../embedded/embedded-stack.js';
 
+/** Where releases may name packages by path: ROUTER_PACKAGE_DIRS (path-delimited), else the working directory. */
+function packageDirectories(): string[] {
+  const listed = (process.env.ROUTER_PACKAGE_DIRS ?? '').split(path.delimiter).filter((dir) => dir.trim() !== '');
+  return (listed.length > 0 ? listed : [process.cwd()]).map((dir) => path.resolve(dir));
+}
+
 export async function runStartCommand(options: { backends?: string | undefined; dataDir: string }): Promise<void> {
   const environment = readRouterEnvironment();
   if (environment.platform !== 'local') {
@@ -17,6 +23,7 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     port: environment.port,
     adminKey: environment.adminKey,
     storage: environment.storage,
+    packageDirs: packageDirectories(),
     backends,
     logger,
   });
@@ -24,14 +31,18 @@ export async function runStartCommand(options: { backends?: string | undefined; 
   const lines = [
     '',
     'durable-router is running',
-    `  front door  ${stack.url}`,
-    `  admin key   ${stack.adminKey}${stack.adminKeyGenerated ? `  (generated, kept in ${path.join(options.dataDir, 'admin-key')})` : ''}`,
-    ...stack.apps.map((app, i) => `${i === 0 ? '  apps        ' : '              '}${app.version} at ${app.url}`),
+    `  front door    ${stack.url}`,
+    `  admin key     ${stack.adminKey}${stack.adminKeyGenerated ? `  (generated, kept in ${path.join(options.dataDir, 'admin-key')})` : ''}`,
+    `  control plane ${stack.controlPlaneUrl}`,
+    ...stack.apps.map((app, i) => `${i === 0 ? '  apps          ' : '                '}${app.version} at ${app.url}`),
+    ...(stack.released.length === 0 ? [] : [`  released      ${stack.released.join(', ')}`]),
     '',
     'Try:',
     `  curl ${stack.url}/api/version`,
     `  curl -H 'x-app-version: 1.0' ${stack.url}/api/version`,
     '  npx durable-router versions',
+    `  curl -X POST ${stack.url}/admin/releases -H 'authorization: Bearer <admin key>' \\`,
+    `       -H 'content-type: application/json' -d '{"version":"1.2.0","package":"/absolute/path/to/app"}'`,
     '',
     'Ctrl+C stops everything.',
     '',

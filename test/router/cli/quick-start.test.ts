@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -9,12 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'undici';
+import { zipDirectory } from '../../../deployer/platform/package/directory-zip.js';
+import { stageAppAsVersion } from '../../../router/embedded/staged-app.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const cli = path.join(root, 'dist', 'router', 'cli', 'main.js');
 const sampleApp = path.join(root, 'templates', 'sample-app');
 const run = promisify(execFile);
 
+/*
+ * `start --backends` releases the versions the file lists through the control plane (as
+ * `npm start` does with templates/quickstart/backends.json); then a release arrives through the
+ * admin API like any pipeline's.
+ */
 describe('durable-router start (the quick start)', () => {
   let dataDir: string;
   let child: ChildProcess;
@@ -22,7 +29,9 @@ describe('durable-router start (the quick start)', () => {
   let adminKey: string;
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'quick-start-'));
+    // Under the repository: the apps the control plane runs resolve @azure/functions from its node_modules.
+    dataDir = path.join(root, '.data', 'test', `quick-start-${randomUUID()}`);
+    await mkdir(dataDir, { recursive: true });
     const backends = path.join(dataDir, 'backends.json');
     await writeFile(backends, JSON.stringify({
       current: '1.1',
@@ -32,7 +41,7 @@ describe('durable-router start (the quick start)', () => {
       ],
     }));
     child = spawn(process.execPath, [cli, 'start', '--backends', backends, '--data-dir', path.join(dataDir, '.data')], {
-      env: { ...process.env, ROUTER_PORT: '0', ROUTER_ADMIN_KEY: '', LOG_LEVEL: 'warn' },
+      env: { ...process.env, ROUTER_PORT: '0', ROUTER_ADMIN_KEY: '', ROUTER_PACKAGE_DIRS: '', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -96,5 +105,36 @@ describe('durable-router start (the quick start)', () => {
       run(process.execPath, [cli, 'versions', '--url', url, '--admin-key', 'wrong-key-wrong-key']),
       (error: { code: number; stderr: string }) => error.code === 1 && /UNAUTHORIZED/.test(error.stderr),
     );
+  });
+
+  it('releases a new version uploaded as a zip: it becomes current and the older versions drain', async () => {
+    const staged = path.join(dataDir, 'upload', 'sample-1.2.0');
+    await stageAppAsVersion(sampleApp, staged, '1.2.0');
+    const zip = await zipDirectory(staged);
+    const started = await request(`${url}/admin/releases?version=1.2.0`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/zip' },
+      body: zip.stream,
+    });
+    const { id, statusUrl } = (await started.body.json()) as { id: string; statusUrl: string };
+    assert.equal(started.statusCode, 202);
+    assert.equal(statusUrl, `${url}/admin/releases/${id}`);
+    let status: { state: string; error?: unknown } = { state: 'pending' };
+    const deadline = performance.now() + 60_000;
+    while (status.state !== 'succeeded' && status.state !== 'failed' && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await (await request(statusUrl, { headers: { authorization: `Bearer ${adminKey}` } })).body.json()) as typeof status;
+    }
+    assert.equal(status.state, 'succeeded', JSON.stringify(status));
+
+    let listing = { current: '', versions: [] as { routeKey: string; state: string }[] };
+    while (listing.current !== '1.2' && performance.now() < deadline) {
+      listing = (await (await request(`${url}/admin/versions`, { headers: { authorization: `Bearer ${adminKey}` } })).body.json()) as typeof listing;
+    }
+    // Superseded: draining, and drained as soon as their drain monitors find no unfinished instance.
+    assert.deepEqual(listing.versions.map((v) => [v.routeKey, v.state === 'drained' ? 'draining' : v.state]), [['1.0', 'draining'], ['1.1', 'draining'], ['1.2', 'active']]);
+    const current = await request(`${url}/api/version`);
+    assert.equal(current.headers['x-routed-version'], '1.2.0');
+    assert.equal(((await current.body.json()) as { version: string }).version, '1.2.0');
   });
 });

@@ -47,17 +47,6 @@ export class ClientOperations {
     }
     const id = instanceId ?? randomUUID().replaceAll('-', '');
     validateInstanceId(id);
-    const existing = await this.options.store.readInstance(id);
-    if (existing !== undefined && existing.taskHubName !== '' && existing.taskHubName !== this.taskHubName) {
-      throw new RouterError('INSTANCE_ID_CONFLICT', `An instance with id "${id}" already exists in task hub "${existing.taskHubName}" of the shared tracking store.`, {
-        details: { instanceId: id, taskHubName: existing.taskHubName },
-      });
-    }
-    if (existing !== undefined && !terminalStatuses.includes(existing.runtimeStatus)) {
-      throw new RouterError('INSTANCE_EXISTS', `An orchestration instance with id "${id}" is already ${existing.runtimeStatus.toLowerCase()}.`, {
-        details: { instanceId: id, runtimeStatus: existing.runtimeStatus },
-      });
-    }
     const now = new Date();
     const executionId = randomUUID().replaceAll('-', '');
     const resolvedVersion = version ?? this.options.settings.defaultVersion;
@@ -70,9 +59,22 @@ export class ClientOperations {
       lastUpdatedTime: now,
       executionId,
     };
-    const written = existing === undefined
-      ? await this.options.store.createInstance(id, row)
-      : await this.options.store.replaceInstance(id, row, existing.etag);
+    // Most starts are of new ids: create first, and look at the existing row only if there is one.
+    let written = await this.options.store.createInstance(id, row);
+    if (written === undefined) {
+      const existing = await this.options.store.readInstance(id);
+      if (existing !== undefined && existing.taskHubName !== '' && existing.taskHubName !== this.taskHubName) {
+        throw new RouterError('INSTANCE_ID_CONFLICT', `An instance with id "${id}" already exists in task hub "${existing.taskHubName}" of the shared tracking store.`, {
+          details: { instanceId: id, taskHubName: existing.taskHubName },
+        });
+      }
+      if (existing !== undefined && !terminalStatuses.includes(existing.runtimeStatus)) {
+        throw new RouterError('INSTANCE_EXISTS', `An orchestration instance with id "${id}" is already ${existing.runtimeStatus.toLowerCase()}.`, {
+          details: { instanceId: id, runtimeStatus: existing.runtimeStatus },
+        });
+      }
+      written = existing === undefined ? await this.options.store.createInstance(id, row) : await this.options.store.replaceInstance(id, row, existing.etag);
+    }
     if (written === undefined) {
       throw new RouterError('INSTANCE_EXISTS', `An orchestration instance with id "${id}" was started by someone else at the same time.`, {
         details: { instanceId: id },

@@ -83,15 +83,24 @@ export class OrchestrationExecutor {
     if (state === undefined) {
       const finishedExecution = this.finished.get(instanceId);
       if (finishedExecution !== undefined && items.every((item) => item.kind === 'memory' && item.executionId === finishedExecution)) return {};
-      state = await this.load(instanceId);
+      // A batch that starts an instance almost always starts a new one: assume there is no history
+      // rather than read it; if there is, the checkpoint fails as a conflict and the history is read then.
+      state = startsWithStart(items) ? this.assumeNew(instanceId) : await this.load(instanceId);
     }
     try {
       return await this.processLoaded(instanceId, state, items);
     } catch (error) {
       // Whatever the cause, the cached history may now differ from the stored one: reload next time.
       this.cache.delete(instanceId);
-      throw error;
+      if (!(error instanceof CheckpointConflictError)) throw error;
+      return this.processLoaded(instanceId, await this.load(instanceId), items);
     }
+  }
+
+  private assumeNew(instanceId: string): CachedInstance {
+    const state: CachedInstance = { events: [], etag: undefined, consumed: [] };
+    this.cache.set(instanceId, state);
+    return state;
   }
 
   private async processLoaded(instanceId: string, state: CachedInstance, items: readonly InboxItem[]): Promise<EpisodeOutcome> {
@@ -336,7 +345,7 @@ export class OrchestrationExecutor {
       etag = await store.appendHistory(instanceId, write.executionId, write.base.length, write.appended, state.etag, write.consumed);
     } catch (error) {
       if (error instanceof CheckpointConflictError) {
-        this.options.logger.warn({ instanceId }, 'Another writer checkpointed this instance first; reloading its history');
+        this.options.logger.debug({ instanceId }, 'Another writer checkpointed this instance first; reloading its history');
       }
       throw error;
     }
@@ -548,6 +557,11 @@ export class OrchestrationExecutor {
     }
     this.dispatch(instanceId, view.executionId, pending);
   }
+}
+
+function startsWithStart(items: readonly InboxItem[]): boolean {
+  const first = items[0];
+  return first?.kind === 'start' || (first?.kind === 'work' && first.message.body.kind === 'start');
 }
 
 function completionColumns(write: EpisodeWrite, now: Date): InstanceUpdate {

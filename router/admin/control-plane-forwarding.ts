@@ -1,0 +1,142 @@
+/**
+ * The front door's admin routes that change things: it never provisions or deploys itself, it
+ * forwards them to the control plane's API (`/admin/...` → `<control plane>/api/...`), with the
+ * control plane's key in place of the admin key, and the request body (JSON or a zip) streamed
+ * through untouched. A release's `statusUrl` is rewritten to point at the front door.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Agent, request as send } from 'undici';
+import { RouterError } from '../../shared/errors/router-error.js';
+import type { AdminKey } from '../front-door/admin-key.js';
+import { publicBaseUrl } from '../front-door/url-rewriting.js';
+
+export interface ControlPlaneTarget {
+  /** Base URL of the control plane app, e.g. "http://127.0.0.1:7080". */
+  readonly url: string;
+  /** The control plane's API key. */
+  readonly key: string;
+}
+
+export interface ControlPlaneForwardingOptions {
+  readonly controlPlane: ControlPlaneTarget | undefined;
+  readonly adminKey: AdminKey;
+  /** How clients reach the router (else taken from each request's Host). */
+  readonly publicUrl: string | undefined;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly target: (params: Record<string, string>) => string;
+  readonly timeoutMs: number;
+  readonly withBody: boolean;
+}
+
+/** A release with an https package is downloaded before the control plane answers. */
+const releaseStartTimeoutMs = 300_000;
+/** Operator actions answer within 30 s (or with 202). */
+const operationTimeoutMs = 60_000;
+const forwardedRequestHeaders = ['content-type', 'content-length', 'x-release-version', 'accept'] as const;
+
+const routes: readonly Route[] = [
+  { method: 'POST', path: '/admin/releases', target: () => '/api/releases', timeoutMs: releaseStartTimeoutMs, withBody: true },
+  { method: 'GET', path: '/admin/releases/:id', target: (p) => `/api/releases/${encodeURIComponent(p['id'] ?? '')}`, timeoutMs: operationTimeoutMs, withBody: false },
+  { method: 'POST', path: '/admin/versions/:routeKey/current', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/current`, timeoutMs: operationTimeoutMs, withBody: false },
+  { method: 'POST', path: '/admin/versions/:routeKey/drain', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/drain`, timeoutMs: operationTimeoutMs, withBody: false },
+  { method: 'DELETE', path: '/admin/versions/:routeKey', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}`, timeoutMs: operationTimeoutMs, withBody: false },
+];
+
+export function registerControlPlaneForwarding(app: FastifyInstance, options: ControlPlaneForwardingOptions): void {
+  const agent = new Agent({ connections: 16 });
+  app.addHook('onClose', async () => agent.close());
+  void app.register(async (scope) => {
+    // Bodies are forwarded as they arrive: no parsing, no buffering (a package can be large).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.addHook('onRequest', async (request, reply) => {
+      if (!options.adminKey.matchesAuthorization(request.headers.authorization)) {
+        void reply.header('www-authenticate', 'Bearer');
+        throw new RouterError('UNAUTHORIZED');
+      }
+    });
+    for (const route of routes) {
+      scope.route({
+        method: route.method,
+        url: route.path,
+        bodyLimit: Number.MAX_SAFE_INTEGER,
+        handler: (request, reply) => forward(request, reply, route, options, agent),
+      });
+    }
+  });
+}
+
+async function forward(request: FastifyRequest, reply: FastifyReply, route: Route, options: ControlPlaneForwardingOptions, agent: Agent): Promise<unknown> {
+  const controlPlane = options.controlPlane;
+  if (controlPlane === undefined) {
+    throw new RouterError('CONTROL_PLANE_UNAVAILABLE', 'This front door has no control plane configured, so it cannot release or change versions; routing is not affected.');
+  }
+  // Read before any await: once the body is consumed the socket may be detached from the request.
+  const protocol = (request.raw.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http';
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+  const target = new URL(`${route.target(request.params as Record<string, string>)}${query}`, controlPlane.url);
+  const body = route.withBody && hasBody(request.headers) ? (request.body as Readable) : undefined;
+  let response;
+  try {
+    response = await send(target, {
+      method: route.method,
+      headers: forwardedHeaders(request, controlPlane.key),
+      body,
+      dispatcher: agent,
+      headersTimeout: route.timeoutMs,
+      bodyTimeout: route.timeoutMs,
+    });
+  } catch (error) {
+    throw new RouterError('CONTROL_PLANE_UNAVAILABLE', `The control plane at ${controlPlane.url} could not be reached (${reasonOf(error)}); releases and version changes cannot be made now, routing is not affected.`, {
+      cause: error,
+    });
+  }
+  const text = await response.body.text();
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    throw new RouterError('CONTROL_PLANE_UNAVAILABLE', `The control plane answered ${route.method} ${target.pathname} with ${response.statusCode} and no JSON; is it the same version as this front door?`);
+  }
+  if (route.path === '/admin/releases' && response.statusCode === 202) {
+    const id = (payload as { id?: unknown }).id;
+    const base = publicBaseUrl(options.publicUrl, request.headers.host, header(request.headers, 'x-forwarded-host'), header(request.headers, 'x-forwarded-proto'), protocol);
+    if (typeof id === 'string' && base !== undefined) {
+      const statusUrl = `${base}/admin/releases/${encodeURIComponent(id)}`;
+      payload = { ...(payload as Record<string, unknown>), statusUrl };
+      void reply.header('location', statusUrl);
+    }
+  }
+  return reply.code(response.statusCode).header('content-type', 'application/json; charset=utf-8').send(payload);
+}
+
+function forwardedHeaders(request: FastifyRequest, key: string): Record<string, string> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  for (const name of forwardedRequestHeaders) {
+    const value = header(request.headers, name);
+    if (value !== undefined) headers[name] = value;
+  }
+  headers['x-forwarded-for'] = request.ip;
+  return headers;
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,86 @@
+/**
+ * Runs the control plane app in the local Functions host, as its own process (the embedded stack
+ * and the tests use this). It exits when this process goes away; its apps, which are its own
+ * child processes on the local platform, go with it and come back when it starts again.
+ */
+import path from 'node:path';
+import { startLocalAppProcess } from '../../deployer/platforms/local/local-app-process.js';
+import { controlPlaneTaskHubFor } from '../app-configuration/app-naming.js';
+import { defaultRouterId } from '../app-configuration/router-identity.js';
+import { writeControlPlaneAppDirectory } from './control-plane-app-directory.js';
+import { controlPlaneSettingNames as names, readControlPlaneSettings } from './control-plane-settings.js';
+
+export interface ControlPlaneProcessOptions {
+  /** Table storage of the version map, the shared tracking store and the control plane's own state. */
+  readonly storage: string;
+  /** The control plane's folder: its app directory, kept and staged packages. */
+  readonly dataDir: string;
+  /** Where the local platform keeps apps; under the project, so that apps resolve its node_modules. */
+  readonly platformRoot: string;
+  /** The key the control plane's API demands (at least 16 characters). */
+  readonly key: string;
+  readonly routerId?: string;
+  /** Absolute folders a release may name its package from. */
+  readonly packageDirs?: readonly string[];
+  /** The control plane's own port; default: any free one. */
+  readonly port?: number;
+  readonly appPorts?: { readonly first: number; readonly last: number };
+  readonly drainPollMs?: number;
+  readonly decommissionGraceMs?: number;
+  readonly healthTimeoutMs?: number;
+  readonly healthIntervalMs?: number;
+  readonly mapPropagationMs?: number;
+  readonly trackingStorePrefix?: string;
+  readonly startTimeoutMs?: number;
+  /** Every line the control plane's host logs (JSON, pino). */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface RunningControlPlane {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Settles with the exit code once the process has exited for whatever reason. */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(options: ControlPlaneProcessOptions): Promise<RunningControlPlane> {
+  const routerId = options.routerId ?? defaultRouterId;
+  const dataDir = path.resolve(options.dataDir);
+  const settings: Record<string, string> = {
+    AzureWebJobsStorage: options.storage,
+    [names.storage]: options.storage,
+    [names.routerId]: routerId,
+    [names.platform]: 'local',
+    [names.platformRoot]: path.resolve(options.platformRoot),
+    [names.dataDir]: dataDir,
+    [names.key]: options.key,
+    [names.taskHub]: controlPlaneTaskHubFor(routerId),
+    [names.packageDirs]: (options.packageDirs ?? []).map((dir) => path.resolve(dir)).join(path.delimiter),
+    ...optional(names.appPorts, options.appPorts === undefined ? undefined : `${options.appPorts.first}-${options.appPorts.last}`),
+    ...optional(names.drainPollMs, options.drainPollMs),
+    ...optional(names.decommissionGraceMs, options.decommissionGraceMs),
+    ...optional(names.healthTimeoutMs, options.healthTimeoutMs),
+    ...optional(names.healthIntervalMs, options.healthIntervalMs),
+    ...optional(names.mapPropagationMs, options.mapPropagationMs),
+    ...optional(names.trackingStorePrefix, options.trackingStorePrefix),
+  };
+  // Refuse bad settings here, with the same message the app would give, rather than as a failed start.
+  readControlPlaneSettings(settings);
+  const appDir = path.join(dataDir, 'app');
+  await writeControlPlaneAppDirectory(appDir);
+  const host = await startLocalAppProcess({
+    appDir,
+    port: options.port ?? 0,
+    settings,
+    environment: 'isolated',
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
+  });
+  return { url: host.url, port: host.port, pid: host.pid, exited: host.exited, stop: () => host.stop() };
+}
+
+function optional(name: string, value: string | number | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: String(value) };
+}

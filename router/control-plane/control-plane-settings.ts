@@ -1,0 +1,133 @@
+/**
+ * The control plane's configuration: app settings of the control plane app (environment
+ * variables of its host process, locally and on Azure), validated once. Pure.
+ */
+import path from 'node:path';
+import { RouterError } from '../../shared/errors/router-error.js';
+import { minAdminKeyLength } from '../../shared/config/router-environment.js';
+import { describeStorageConnectionString } from '../../shared/storage/table-client-factory.js';
+import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
+import { parseRouterId } from '../app-configuration/router-identity.js';
+
+export const controlPlaneSettingNames = Object.freeze({
+  storage: 'ROUTER_STORAGE',
+  routerId: 'ROUTER_ID',
+  platform: 'ROUTER_PLATFORM',
+  platformRoot: 'ROUTER_PLATFORM_ROOT',
+  appPorts: 'ROUTER_APP_PORTS',
+  packageDirs: 'ROUTER_PACKAGE_DIRS',
+  dataDir: 'ROUTER_CONTROL_PLANE_DATA',
+  key: 'ROUTER_CONTROL_PLANE_KEY',
+  taskHub: 'ROUTER_CONTROL_PLANE_TASKHUB',
+  trackingStorePrefix: 'ROUTER_TRACKING_STORE_PREFIX',
+  drainPollMs: 'ROUTER_DRAIN_POLL_MS',
+  decommissionGraceMs: 'ROUTER_DECOMMISSION_GRACE_MS',
+  healthTimeoutMs: 'ROUTER_HEALTH_TIMEOUT_MS',
+  healthIntervalMs: 'ROUTER_HEALTH_INTERVAL_MS',
+  mapPropagationMs: 'ROUTER_MAP_PROPAGATION_MS',
+});
+
+export const controlPlaneDefaults = Object.freeze({
+  drainPollMs: 5_000,
+  /** Between drained and decommissioned: the window in which a rollback still finds the app deployed. */
+  decommissionGraceMs: 10_000,
+  healthTimeoutMs: 60_000,
+  healthIntervalMs: 500,
+  /**
+   * Between a version's map entry saying `decommissioned` and its app being deleted: long enough
+   * for every front door to re-read the map (they do every 500 ms by default), so none still
+   * routes a call to the app as it goes.
+   */
+  mapPropagationMs: 2_000,
+});
+
+export interface ControlPlaneSettings {
+  readonly storage: string;
+  readonly routerId: string;
+  readonly platform: { readonly kind: 'local'; readonly root: string; readonly ports: { readonly first: number; readonly last: number } | undefined };
+  /** Absolute folders a release may name its package from; none: only URLs and uploads. */
+  readonly packageDirs: readonly string[];
+  /** Staging and kept packages. */
+  readonly dataDir: string;
+  readonly key: string;
+  readonly trackingStorePrefix: string;
+  readonly drainPollMs: number;
+  readonly decommissionGraceMs: number;
+  readonly healthTimeoutMs: number;
+  readonly healthIntervalMs: number;
+  readonly mapPropagationMs: number;
+}
+
+const integerRanges = {
+  drainPollMs: [100, 3_600_000],
+  decommissionGraceMs: [0, 30 * 24 * 3_600_000],
+  healthTimeoutMs: [1_000, 3_600_000],
+  healthIntervalMs: [50, 60_000],
+  mapPropagationMs: [0, 600_000],
+} as const;
+
+export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSettings {
+  const names = controlPlaneSettingNames;
+  const storage = text(env, names.storage) ?? text(env, 'AzureWebJobsStorage');
+  if (storage === undefined) throw invalid(`${names.storage} is not set: the control plane needs the Table storage that holds the version map and the shared tracking store.`);
+  describeStorageConnectionString(storage, names.storage);
+  const platform = text(env, names.platform) ?? 'local';
+  if (platform !== 'local') throw invalid(`${names.platform} "${platform}" is not available in this version: the control plane runs apps on the local platform only.`);
+  const root = text(env, names.platformRoot);
+  if (root === undefined || !path.isAbsolute(root)) throw invalid(`${names.platformRoot} must be the absolute folder where the local platform keeps its apps.`);
+  const dataDir = text(env, names.dataDir);
+  if (dataDir === undefined || !path.isAbsolute(dataDir)) throw invalid(`${names.dataDir} must be an absolute folder for the control plane's packages.`);
+  const key = text(env, names.key);
+  if (key === undefined || key.length < minAdminKeyLength) {
+    throw invalid(`${names.key} must be set to a key of at least ${minAdminKeyLength} characters: callers of the control plane's API present it as "Authorization: Bearer <key>".`);
+  }
+  const packageDirs = (text(env, names.packageDirs) ?? '').split(path.delimiter).map((dir) => dir.trim()).filter((dir) => dir !== '');
+  const relative = packageDirs.find((dir) => !path.isAbsolute(dir));
+  if (relative !== undefined) throw invalid(`${names.packageDirs} lists "${relative}", which is not an absolute folder.`);
+  const prefix = text(env, names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
+  if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(prefix)) throw invalid(`${names.trackingStorePrefix} must be letters and digits, starting with a letter.`);
+  return Object.freeze({
+    storage,
+    routerId: parseRouterId(text(env, names.routerId)),
+    platform: Object.freeze({ kind: 'local' as const, root: path.resolve(root), ports: parsePorts(text(env, names.appPorts)) }),
+    packageDirs: Object.freeze(packageDirs.map((dir) => path.resolve(dir))),
+    dataDir: path.resolve(dataDir),
+    key,
+    trackingStorePrefix: prefix,
+    drainPollMs: integer(env, 'drainPollMs'),
+    decommissionGraceMs: integer(env, 'decommissionGraceMs'),
+    healthTimeoutMs: integer(env, 'healthTimeoutMs'),
+    healthIntervalMs: integer(env, 'healthIntervalMs'),
+    mapPropagationMs: integer(env, 'mapPropagationMs'),
+  });
+}
+
+function parsePorts(value: string | undefined): { first: number; last: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(value);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (match === null || first < 1 || last > 65535 || first > last) {
+    throw invalid(`${controlPlaneSettingNames.appPorts} must be a port range such as "7100-7199", not "${value.slice(0, 40)}".`);
+  }
+  return { first, last };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: keyof typeof integerRanges): number {
+  const settingName = controlPlaneSettingNames[name];
+  const value = text(env, settingName);
+  if (value === undefined) return controlPlaneDefaults[name];
+  const [min, max] = integerRanges[name];
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < min || parsed > max) throw invalid(`${settingName} must be a whole number of milliseconds from ${min} to ${max}, not "${value.slice(0, 40)}".`);
+  return parsed;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function invalid(message: string): RouterError {
+  return new RouterError('INVALID_CONFIGURATION', message);
+}

@@ -1,0 +1,173 @@
+/**
+ * The release orchestration's activities. Each one is idempotent: run again after a crash (or a
+ * retry), it finds its work done and does not repeat it — the platform's operations are
+ * idempotent by app name, deploys skip a package already running, map changes check first.
+ */
+import { createHash } from 'node:crypto';
+import type { AppHealth } from '../../../deployer/platform/platform.js';
+import { RouterError } from '../../../shared/errors/router-error.js';
+import { classifyRelease } from '../../../shared/versions/release-classification.js';
+import { findEntry } from '../../../shared/versions/version-map-operations.js';
+import type { RouteKey } from '../../../shared/versions/version-map.js';
+import { appNameFor, taskHubNameFor } from '../../app-configuration/app-naming.js';
+import { routerAppSettings } from '../../app-configuration/app-settings.js';
+import type { ActivityDefinition } from '../durable/activity-definition.js';
+import { runActivity } from '../durable/outcome.js';
+import { activityNames } from '../function-names.js';
+import { controlPlaneRuntime } from '../runtime/control-plane-runtime.js';
+import { activateRelease, failReleaseApp, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry } from '../versions/version-changes.js';
+import { discardPackageUnlessHealthy } from './package-retention.js';
+import type { ReleaseKind } from './release-progress.js';
+
+export interface ReleasePlan {
+  readonly kind: ReleaseKind;
+  readonly routeKey: RouteKey;
+  readonly version: string;
+  readonly appName: string;
+  readonly taskHub: string;
+  /** A patch: the version it follows. */
+  readonly previous?: string;
+}
+
+export interface PromotionResult {
+  readonly current: RouteKey | null;
+  readonly draining: readonly RouteKey[];
+}
+
+async function plan(input: { version: string }): Promise<ReleasePlan> {
+  const runtime = controlPlaneRuntime();
+  const { map } = await runtime.store.read();
+  const classification = classifyRelease(map, input.version);
+  if (classification.kind === 'breaking') {
+    return {
+      kind: 'breaking',
+      routeKey: classification.routeKey,
+      version: classification.version,
+      appName: appNameFor(classification.routeKey, runtime.settings.routerId),
+      taskHub: taskHubNameFor(classification.routeKey, runtime.settings.routerId),
+    };
+  }
+  // A patch goes onto the app its major.minor already has, whatever it is called.
+  const entry = requireEntry(map, classification.routeKey);
+  return { kind: 'patch', routeKey: entry.routeKey, version: classification.version, appName: entry.app.name, taskHub: entry.app.taskHub, previous: classification.previous };
+}
+
+async function provision(input: { plan: ReleasePlan }): Promise<{ url: string }> {
+  const runtime = controlPlaneRuntime();
+  const { plan: release } = input;
+  const platform = await runtime.platform();
+  const app = await platform.provision({ appName: release.appName, routeKey: release.routeKey, version: release.version });
+  const at = new Date().toISOString();
+  await runtime.store.update((map) => registerReleaseApp(map, { version: release.version, app: { name: app.name, url: app.url, taskHub: release.taskHub }, at }));
+  return { url: app.url };
+}
+
+async function configure(input: { plan: ReleasePlan; appSettings: Readonly<Record<string, string>> }): Promise<{ configured: boolean }> {
+  const runtime = controlPlaneRuntime();
+  const { plan: release } = input;
+  const settings = routerAppSettings({
+    routeKey: release.routeKey,
+    routerId: runtime.settings.routerId,
+    taskHub: release.taskHub,
+    storageConnectionString: runtime.settings.storage,
+    trackingStoreNamePrefix: runtime.settings.trackingStorePrefix,
+    appSettings: input.appSettings,
+  });
+  const fingerprint = settingsFingerprint(settings);
+  const platform = await runtime.platform();
+  const [record, app] = await Promise.all([runtime.appRecords.get(release.appName), platform.get(release.appName)]);
+  if (app === undefined) throw new RouterError('PLATFORM_APP_NOT_FOUND', `The app ${release.appName} of ${release.routeKey} does not exist on the platform.`, { details: { appName: release.appName } });
+  // Configuring a running app restarts it: skip that when it already has exactly these settings.
+  const names = new Set(app.settingNames);
+  if (record.settingsFingerprint === fingerprint && Object.keys(settings).every((name) => names.has(name))) return { configured: false };
+  await platform.configure(release.appName, settings);
+  await runtime.appRecords.setSettingsFingerprint(release.appName, fingerprint);
+  return { configured: true };
+}
+
+async function deploy(input: { appName: string; sha256: string }): Promise<{ deployed: boolean }> {
+  const runtime = controlPlaneRuntime();
+  const platform = await runtime.platform();
+  const app = await platform.get(input.appName);
+  if (app?.deployment?.sha256 === input.sha256 && app.state === 'running') return { deployed: false };
+  if (!(await runtime.packages.has(input.sha256))) {
+    throw new RouterError('INTERNAL', `The package of this release (sha256 ${input.sha256.slice(0, 12)}…) is no longer kept under ${runtime.settings.dataDir}; release it again.`);
+  }
+  await platform.deploy(input.appName, { path: runtime.packages.pathOf(input.sha256), sha256: input.sha256 });
+  return { deployed: true };
+}
+
+async function probe(input: { appName: string }): Promise<AppHealth> {
+  const platform = await controlPlaneRuntime().platform();
+  return platform.health(input.appName);
+}
+
+async function record(input: { plan: ReleasePlan; sha256: string }): Promise<Record<string, never>> {
+  const runtime = controlPlaneRuntime();
+  const { plan: release } = input;
+  await runtime.store.update((map) => (release.kind === 'breaking' ? activateRelease(map, release.version) : recordPatchRelease(map, release.version)));
+  const previous = (await runtime.appRecords.get(release.appName)).healthyPackage;
+  await runtime.appRecords.setHealthyPackage(release.appName, input.sha256);
+  if (previous !== undefined && previous !== input.sha256) await runtime.packages.remove(previous);
+  return {};
+}
+
+async function promote(input: { routeKey: RouteKey }): Promise<PromotionResult> {
+  const { map } = await controlPlaneRuntime().store.update((current) => promoteRelease(current, input.routeKey));
+  return { current: map.current, draining: map.versions.filter((entry) => entry.state === 'draining').map((entry) => entry.routeKey) };
+}
+
+/** Undoes what a failed release did to its app; says what it did, in sentences for an operator. */
+async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ cleanup: string[] }> {
+  const runtime = controlPlaneRuntime();
+  const { plan: release } = input;
+  const platform = await runtime.platform();
+  const cleanup: string[] = [];
+  if (release.kind === 'breaking') {
+    const { map } = await runtime.store.update((current) => failReleaseApp(current, release.routeKey, release.appName));
+    const entry = findEntry(map, release.routeKey);
+    if (entry?.state === 'failed') cleanup.push(`${release.routeKey} is marked failed in the version map; nothing routes to it.`);
+    await platform.delete(release.appName);
+    await runtime.appRecords.remove(release.appName);
+    cleanup.push(`The app ${release.appName} was deleted.`);
+    return { cleanup };
+  }
+  const [app, appRecord] = await Promise.all([platform.get(release.appName), runtime.appRecords.get(release.appName)]);
+  const healthy = appRecord.healthyPackage;
+  if (app?.deployment?.sha256 !== input.sha256) {
+    cleanup.push(`The app ${release.appName} still runs ${release.previous ?? 'its previous package'}.`);
+  } else if (healthy !== undefined && healthy !== input.sha256 && (await runtime.packages.has(healthy))) {
+    await platform.deploy(release.appName, { path: runtime.packages.pathOf(healthy), sha256: healthy });
+    cleanup.push(`The package of ${release.previous ?? 'the previous version'} was deployed again to ${release.appName}.`);
+  } else {
+    cleanup.push(`The app ${release.appName} still runs the failed package: no earlier healthy package is kept for it. Release a fixed patch.`);
+  }
+  cleanup.push(`The version map still says ${release.routeKey} runs ${release.previous ?? 'its previous version'}.`);
+  return { cleanup };
+}
+
+/** The release is over: its claim goes, and so does its package unless an app runs it. */
+async function finish(input: { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean }): Promise<Record<string, never>> {
+  const runtime = controlPlaneRuntime();
+  if (!input.keepPackage) await discardPackageUnlessHealthy(runtime, input.routeKey, input.sha256);
+  await runtime.claims.release(input.routeKey, input.releaseId);
+  return {};
+}
+
+/** Same settings, same fingerprint, whatever their order; values are hashed, never stored. */
+function settingsFingerprint(settings: Readonly<Record<string, string>>): string {
+  const canonical = JSON.stringify(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export const releaseActivities: Readonly<Record<string, ActivityDefinition>> = {
+  [activityNames.plan]: { handler: (input) => runActivity(() => plan(input as { version: string })) },
+  [activityNames.provision]: { handler: (input) => runActivity(() => provision(input as { plan: ReleasePlan })) },
+  [activityNames.configure]: { handler: (input) => runActivity(() => configure(input as { plan: ReleasePlan; appSettings: Record<string, string> })) },
+  [activityNames.deploy]: { handler: (input) => runActivity(() => deploy(input as { appName: string; sha256: string })) },
+  [activityNames.probe]: { handler: (input) => runActivity(() => probe(input as { appName: string })) },
+  [activityNames.record]: { handler: (input) => runActivity(() => record(input as { plan: ReleasePlan; sha256: string })) },
+  [activityNames.promote]: { handler: (input) => runActivity(() => promote(input as { routeKey: RouteKey })) },
+  [activityNames.abandon]: { handler: (input) => runActivity(() => abandon(input as { plan: ReleasePlan; sha256: string })) },
+  [activityNames.finish]: { handler: (input) => runActivity(() => finish(input as { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean })) },
+};

@@ -1,0 +1,95 @@
+/**
+ * The services the control plane's functions share in its process: the stores, the platform
+ * (whose apps are resumed when the control plane starts: locally they are its child processes)
+ * and package intake. Created once from the app's settings.
+ */
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { TableVersionMapStore } from '../../../shared/stores/table-version-map-store.js';
+import { TrackingStoreReader } from '../../../shared/tracking-store/tracking-store-reader.js';
+import type { Platform } from '../../../deployer/platform/platform.js';
+import { LocalPlatform } from '../../../deployer/platforms/local/local-platform.js';
+import { PackageIntake } from '../../releases/package/package-intake.js';
+import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
+import { KeptPackages } from '../packages/kept-packages.js';
+import { AppRecords } from '../storage/app-records.js';
+import { ControlPlaneTable } from '../storage/control-plane-table.js';
+import { ReleaseClaims } from '../storage/release-claims.js';
+
+export class ControlPlaneRuntime {
+  readonly settings: ControlPlaneSettings;
+  readonly logger: Logger;
+  readonly store: TableVersionMapStore;
+  readonly tracking: TrackingStoreReader;
+  readonly claims: ReleaseClaims;
+  readonly appRecords: AppRecords;
+  readonly packages: KeptPackages;
+  readonly intake: PackageIntake;
+  readonly #platform: LocalPlatform;
+  #resumed: Promise<void> | undefined;
+
+  constructor(settings: ControlPlaneSettings, logger: Logger) {
+    this.settings = settings;
+    this.logger = logger;
+    this.store = new TableVersionMapStore(settings.storage);
+    this.tracking = new TrackingStoreReader(settings.storage, { prefix: settings.trackingStorePrefix });
+    const table = new ControlPlaneTable(settings.storage);
+    this.claims = new ReleaseClaims(table);
+    this.appRecords = new AppRecords(table);
+    this.packages = new KeptPackages(path.join(settings.dataDir, 'packages'));
+    this.intake = new PackageIntake({ packageDirectories: settings.packageDirs, stagingDir: path.join(settings.dataDir, 'staging') });
+    const platformLog = logger.child({ component: 'platform' });
+    this.#platform = new LocalPlatform({
+      root: settings.platform.root,
+      owner: settings.routerId,
+      ...(settings.platform.ports === undefined ? {} : { ports: settings.platform.ports }),
+      logger: platformLog,
+      onAppLog: (appName, line) => logAppLine(platformLog, appName, line),
+    });
+  }
+
+  /** Restarts the apps this router runs (after a restart of the control plane they are gone). */
+  start(): Promise<void> {
+    this.#resumed ??= this.#platform.resume().then(
+      (report) => {
+        if (report.started.length > 0) this.logger.info({ apps: report.started }, 'resumed the apps of this router');
+        for (const failure of report.failed) this.logger.error({ app: failure.appName, code: failure.error.code, err: failure.error.message }, 'an app could not be resumed');
+      },
+      (error: unknown) => {
+        this.#resumed = undefined;
+        throw error;
+      },
+    );
+    return this.#resumed;
+  }
+
+  /** The platform, once the apps it had running are running again. */
+  async platform(): Promise<Platform> {
+    await this.start();
+    return this.#platform;
+  }
+
+  /** Stops the app processes (they keep their records and come back at the next start). */
+  stop(): Promise<void> {
+    return this.#platform.stop();
+  }
+}
+
+/** An app's warnings and errors show at their level; the rest of its output is debugging detail. */
+function logAppLine(logger: Logger, appName: string, line: string): void {
+  const level = /^\{"level":(\d+)/.exec(line)?.[1];
+  if (level !== undefined && Number(level) >= 50) logger.error({ app: appName, line }, 'an app logged an error');
+  else if (level !== undefined && Number(level) >= 40) logger.warn({ app: appName, line }, 'an app logged a warning');
+  else logger.debug({ app: appName }, line);
+}
+
+let runtime: ControlPlaneRuntime | undefined;
+
+/** The process-wide runtime, created from the environment (the app's settings) on first use. */
+export function controlPlaneRuntime(): ControlPlaneRuntime {
+  runtime ??= new ControlPlaneRuntime(
+    readControlPlaneSettings(process.env),
+    pino({ name: 'control-plane', level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination(2)),
+  );
+  return runtime;
+}

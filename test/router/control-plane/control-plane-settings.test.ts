@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { isRouterError } from '../../../shared/errors/router-error.js';
+import { devStorageConnectionString } from '../../../shared/storage/azurite.js';
+import { controlPlaneDefaults, readControlPlaneSettings } from '../../../router/control-plane/control-plane-settings.js';
+
+const storage = devStorageConnectionString('http://127.0.0.1:10002/devstoreaccount1');
+const base = {
+  ROUTER_STORAGE: storage,
+  ROUTER_PLATFORM_ROOT: '/srv/router/platform',
+  ROUTER_CONTROL_PLANE_DATA: '/srv/router/control-plane',
+  ROUTER_CONTROL_PLANE_KEY: 'k'.repeat(24),
+};
+
+function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
+  assert.throws(() => readControlPlaneSettings(env), (error) => isRouterError(error, 'INVALID_CONFIGURATION') && message.test(error.message));
+}
+
+describe('control plane settings', () => {
+  it('fills in defaults: router "local", DurableTask tracking tables, 5 s polls, 10 s grace', () => {
+    const settings = readControlPlaneSettings(base);
+    assert.equal(settings.routerId, 'local');
+    assert.equal(settings.trackingStorePrefix, 'DurableTask');
+    assert.deepEqual(settings.packageDirs, []);
+    assert.equal(settings.drainPollMs, 5_000);
+    assert.equal(settings.decommissionGraceMs, controlPlaneDefaults.decommissionGraceMs);
+    assert.equal(settings.platform.ports, undefined);
+    assert.ok(Object.isFrozen(settings));
+  });
+
+  it('reads package folders, a port range and timings', () => {
+    const settings = readControlPlaneSettings({
+      ...base,
+      ROUTER_ID: 'prod',
+      ROUTER_PACKAGE_DIRS: ['/srv/a', '/srv/b'].join(path.delimiter),
+      ROUTER_APP_PORTS: '7100-7199',
+      ROUTER_DRAIN_POLL_MS: '250',
+      ROUTER_DECOMMISSION_GRACE_MS: '0',
+    });
+    assert.equal(settings.routerId, 'prod');
+    assert.deepEqual(settings.packageDirs, ['/srv/a', '/srv/b']);
+    assert.deepEqual(settings.platform.ports, { first: 7100, last: 7199 });
+    assert.equal(settings.drainPollMs, 250);
+    assert.equal(settings.decommissionGraceMs, 0);
+  });
+
+  it('says which setting is wrong, never echoing the key', () => {
+    refused({ ...base, ROUTER_STORAGE: '' }, /ROUTER_STORAGE is not set/);
+    refused({ ...base, ROUTER_PLATFORM: 'azure' }, /not available in this version/);
+    refused({ ...base, ROUTER_PLATFORM_ROOT: 'relative/dir' }, /ROUTER_PLATFORM_ROOT must be the absolute folder/);
+    refused({ ...base, ROUTER_PACKAGE_DIRS: 'relative' }, /ROUTER_PACKAGE_DIRS lists "relative"/);
+    refused({ ...base, ROUTER_APP_PORTS: '9000-8000' }, /port range/);
+    refused({ ...base, ROUTER_DRAIN_POLL_MS: '5s' }, /ROUTER_DRAIN_POLL_MS must be a whole number/);
+    assert.throws(() => readControlPlaneSettings({ ...base, ROUTER_CONTROL_PLANE_KEY: 'short-secret' }), (error) => {
+      assert.ok(isRouterError(error, 'INVALID_CONFIGURATION'));
+      assert.ok(!error.message.includes('short-secret'));
+      return /at least 16 characters/.test(error.message);
+    });
+  });
+});
