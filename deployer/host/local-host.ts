@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -30,6 +31,7 @@ import type { DurableEngine } from './host-contracts.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerHttpTriggers } from './http/http-trigger-plugin.js';
 import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
+import { ServedConnections } from './http/served-connections.js';
 
 export interface LocalHostOptions {
   readonly appDir: string;
@@ -44,6 +46,13 @@ export interface LocalHostOptions {
   /** Where the embedded Azurite keeps its data when it is needed; default in memory. */
   readonly azurite?: AzuriteOptions;
   readonly logger?: Logger;
+  /**
+   * The parent process holds the port and hands this host its connections (`accept`), so that a
+   * newer process of the app can take over the port while this one finishes: the host does not
+   * listen (`port` is only the one its URLs name), and its durable engine waits for `startEngine()`,
+   * since two engines must not work one task hub at once.
+   */
+  readonly handedConnections?: boolean;
 }
 
 export interface LocalHost {
@@ -54,6 +63,16 @@ export interface LocalHost {
   readonly app: { readonly name: string | undefined; readonly version: string | undefined };
   readonly functions: readonly { readonly name: string; readonly trigger: string }[];
   readonly unsupported: readonly UnsupportedBinding[];
+  /** Serves a connection that the parent accepted on the host's port (handedConnections). */
+  accept(socket: Socket): void;
+  /** Starts the durable engine, which handedConnections left waiting; idempotent. */
+  startEngine(): Promise<void>;
+  /**
+   * Ends a host whose port another process has taken over: every response now says
+   * `Connection: close` and clients get up to `timeoutMs` to close their connections themselves
+   * (the durable engine works meanwhile); then `stop()`.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Stops the durable engine, stops serving HTTP, runs the appTerminate hooks, then stops the embedded Azurite. */
   stop(): Promise<void>;
 }
@@ -96,17 +115,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) return resolve();
-    const force = setTimeout(() => server.closeAllConnections(), httpCloseGraceMs);
-    server.close((error) => {
-      clearTimeout(force);
-      if (error) reject(error);
-      else resolve();
-    });
-    server.closeIdleConnections();
-  });
+async function closeServer(server: Server, connections: ServedConnections): Promise<void> {
+  const closed = server.listening ? new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))) : undefined;
+  await connections.close(httpCloseGraceMs);
+  await closed;
 }
 
 const pinoLevels = {
@@ -189,9 +201,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
     // Listen before loading the app, so that its environment already names the host's own address.
     let handle: (request: IncomingMessage, response: ServerResponse) => void = startingHandler;
-    const server = createServer((request, response) => handle(request, response));
-    const port = await listen(server, options.port ?? defaultPort, options.host ?? defaultHost);
-    cleanUps.push({ name: 'closing the HTTP server', run: () => closeServer(server) });
+    const server = createServer();
+    const connections = new ServedConnections(server);
+    server.on('request', connections.track(() => handle));
+    const handed = options.handedConnections === true;
+    if (handed && !(Number.isInteger(options.port) && (options.port as number) > 0)) {
+      throw new RouterError('INVALID_CONFIGURATION', 'A host handed its connections needs the port its parent holds for it.');
+    }
+    const port = handed ? (options.port as number) : await listen(server, options.port ?? defaultPort, options.host ?? defaultHost);
+    cleanUps.push({ name: 'closing the HTTP server', run: () => closeServer(server, connections) });
     const hostAndPort = `${reachableHost(options.host ?? defaultHost)}:${port}`;
     const url = `http://${hostAndPort}`;
     env['WEBSITE_HOSTNAME'] = hostAndPort;
@@ -254,10 +272,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
     // The engine stops first: work still executing may call the host's own HTTP API (durable client).
     cleanUps.push({ name: 'stopping the durable engine', run: () => durableEngine.stop() });
-    await durableEngine.start();
+    if (!handed) await durableEngine.start();
 
-    logger.info({ url, functions: app.functions.length, taskHub: durableEngine.taskHubName }, 'Local Functions host is running');
+    logger.info({ url, functions: app.functions.length, taskHub: durableEngine.taskHubName, handedConnections: handed }, 'Local Functions host is running');
     let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= cleanUp());
     return {
       url,
       port,
@@ -265,7 +284,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       app: { name: app.package.name, version: app.package.version },
       functions: app.functions.map((fn) => ({ name: fn.name, trigger: fn.triggerType })),
       unsupported: app.unsupported,
-      stop: () => (stopping ??= cleanUp()),
+      accept: (socket) => {
+        if (stopping !== undefined) socket.destroy();
+        else server.emit('connection', socket);
+      },
+      startEngine: () => {
+        if (stopping !== undefined) return Promise.reject(new RouterError('SHUTTING_DOWN', 'The host is stopping; its durable engine does not start.'));
+        return durableEngine.start();
+      },
+      drain: async (timeoutMs) => {
+        const closedByClients = await connections.drain(timeoutMs);
+        if (!closedByClients && stopping === undefined) logger.warn({ timeoutMs }, 'Clients kept connections open past the drain time; closing them');
+        await stop();
+      },
+      stop,
     };
   } catch (error) {
     // The start-up error is the one to report; clean-up failures were logged.

@@ -1,17 +1,22 @@
 /**
  * Runs one Functions app in the local host as its own process:
  *   node dist/deployer/host/run-local-host.js <appDir> [--port N] [--host H]
- *        [--data-dir DIR | --in-memory-storage] [--exit-with-stdin]
+ *        [--data-dir DIR | --in-memory-storage] [--exit-with-stdin] [--handed-connections]
  * Storage comes from the environment (AzureWebJobsStorage, ROUTER_STORAGE) or local.settings.json,
  * else an embedded Azurite persisting under <appDir>/.data/azurite (or in memory).
  * Prints one JSON line `{"event":"listening","url":...}` on stdout once it serves requests (and
  * `{"event":"error",...}` if it cannot start); stops cleanly on SIGTERM or SIGINT, and with
  * --exit-with-stdin also when its stdin closes (its parent went away).
+ * With --handed-connections (spawned with an IPC channel) its parent holds port N and sends it
+ * connections (see parent-channel.ts): it prints `ready` instead of `listening`, and
+ * `engine-started` once told to start its durable engine.
  */
+import { Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRouterError } from '../../shared/errors/router-error.js';
 import { startLocalHost, type LocalHost } from './local-host.js';
+import { parseParentMessage } from './parent-channel.js';
 
 function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -33,25 +38,31 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'in-memory-storage': { type: 'boolean', default: false },
       'exit-with-stdin': { type: 'boolean', default: false },
+      'handed-connections': { type: 'boolean', default: false },
     },
   });
   const [appDirArgument] = positionals;
-  if (!appDirArgument || positionals.length > 1) throw new Error('Usage: run-local-host <appDir> [--port N] [--host H] [--data-dir DIR | --in-memory-storage] [--exit-with-stdin]');
+  if (!appDirArgument || positionals.length > 1) {
+    throw new Error('Usage: run-local-host <appDir> [--port N] [--host H] [--data-dir DIR | --in-memory-storage] [--exit-with-stdin] [--handed-connections]');
+  }
   const appDir = path.resolve(appDirArgument);
   const port = parsePort(values.port);
+  const handed = values['handed-connections'];
+  if (handed && process.send === undefined) throw new Error('--handed-connections needs an IPC channel to the parent process that holds the port.');
 
   const host: LocalHost = await startLocalHost({
     appDir,
     ...(port === undefined ? {} : { port }),
     ...(values.host ? { host: values.host } : {}),
     azurite: values['in-memory-storage'] ? { inMemory: true } : { location: values['data-dir'] ?? path.join(appDir, '.data', 'azurite') },
+    handedConnections: handed,
   });
 
-  let stopping = false;
-  const shutDown = (reason: string): void => {
-    if (stopping) return;
-    stopping = true;
-    host.stop().then(
+  let ending = false;
+  const end = (reason: string, ended: Promise<void>): void => {
+    if (ending) return;
+    ending = true;
+    ended.then(
       () => {
         emit({ event: 'stopped', reason });
         process.exit(0);
@@ -62,6 +73,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // A stop cuts a drain under way short (host.stop() is idempotent; the drain then ends with it).
+  const shutDown = (reason: string): void => end(reason, host.stop());
   process.once('SIGTERM', () => shutDown('SIGTERM'));
   process.once('SIGINT', () => shutDown('SIGINT'));
   if (values['exit-with-stdin']) {
@@ -69,9 +82,30 @@ async function main(): Promise<void> {
     process.stdin.on('error', () => shutDown('stdin closed'));
     process.stdin.resume();
   }
+  if (handed) {
+    process.on('disconnect', () => shutDown('parent gone'));
+    process.on('message', (raw: unknown, handle: unknown) => {
+      const message = parseParentMessage(raw);
+      if (message?.type === 'connection') {
+        if (handle instanceof Socket) host.accept(handle);
+      } else if (message?.type === 'start-engine') {
+        host.startEngine().then(
+          () => emit({ event: 'engine-started' }),
+          (error: unknown) => {
+            if (ending) return; // it is stopping anyway: that is why the engine did not start
+            // A host whose engine cannot run must not go on serving as if it could.
+            emit({ event: 'error', code: isRouterError(error) ? error.code : 'ENGINE_START_FAILED', message: (error as Error)?.message ?? String(error) });
+            process.exit(1);
+          },
+        );
+      } else if (message?.type === 'drain') {
+        end('replaced', host.drain(message.timeoutMs));
+      }
+    });
+  }
 
   emit({
-    event: 'listening',
+    event: handed ? 'ready' : 'listening',
     url: host.url,
     port: host.port,
     taskHubName: host.taskHubName,

@@ -1,5 +1,6 @@
-import { RouterError } from '../../shared/errors/router-error.js';
+import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import { readStoredAdminKey } from '../embedded/admin-key-file.js';
+import { AdminClient } from './admin-client.js';
 
 export interface GlobalOptions {
   readonly url: string;
@@ -15,4 +16,14 @@ export async function resolveAdminKey(options: GlobalOptions, dataDir = '.data')
     throw new RouterError('UNAUTHORIZED', 'No admin key: pass --admin-key or set ROUTER_ADMIN_KEY (`durable-router start` prints it).');
   }
   return stored;
+}
+
+export async function createAdminClient(options: GlobalOptions): Promise<AdminClient> {
+  return new AdminClient({ url: options.url, adminKey: await resolveAdminKey(options) });
+}
+
+/** What the CLI prints for a failure, on stderr: `error CODE: message`. */
+export function describeFailure(error: unknown): string {
+  if (isRouterError(error)) return `error ${error.code}: ${error.message}`;
+  return `error: ${(error as Error | undefined)?.stack ?? String(error)}`;
 }

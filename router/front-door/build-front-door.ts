@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import { registerControlPlaneForwarding } from '../admin/control-plane-forwarding.js';
+import { registerInstancesRoute } from '../admin/instances-route.js';
 import { AdminKey } from './admin-key.js';
 import { isProxiedPath } from './durable-route.js';
 import { FrontDoorProxy } from './front-door-proxy.js';
@@ -41,6 +42,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     ready: () => cache.loaded && !frontDoor.closing,
   });
   registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminKey, publicUrl: config.publicUrl });
+  registerInstancesRoute(app, { adminKey, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
   app.addHook('onReady', () => waitAtMost(cache.start(), firstLoadWaitMs));
   app.addHook('preClose', (done) => {
     frontDoor.startClosing();

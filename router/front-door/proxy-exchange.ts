@@ -8,6 +8,8 @@ import {
   downstreamResponseHeaders, upstreamRequestHeaders, type AppResponseFacts, type ClientRequestFacts,
 } from './hop-by-hop-headers.js';
 import type { InstanceOwnerCache } from './instance-owner-cache.js';
+import { failedOnReusedConnection } from './upstream-pools.js';
+import { mayRetry } from './upstream-retry.js';
 import {
   isRewritableJson, maxRewrittenBodyBytes, publicBaseUrl, rewriteJsonBody, rewriteUrlText, type AppUrlPattern,
 } from './url-rewriting.js';
@@ -65,6 +67,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   #publicBase: string | undefined = undefined;
   #watchingClient = false;
   #finished = false;
+  #attempts = 0;
+  #responseStarted = false;
 
   constructor(
     private readonly context: ExchangeContext,
@@ -88,8 +92,13 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       return;
     }
     if (this.res.destroyed) return;
+    this.#send(target, target.pool);
+  }
+
+  #send(target: UpstreamTarget, pool: Dispatcher): void {
+    this.#attempts++;
     const req = this.req;
-    target.pool.dispatch({
+    pool.dispatch({
       method: req.method as string,
       path: target.basePath === '' ? req.url as string : target.basePath + (req.url as string),
       headers: this.upstreamHeaders,
@@ -103,6 +112,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.#responseStarted = true;
     if (statusCode < 200) return true;
     const res = this.res;
     if (res.destroyed) {
@@ -166,14 +176,20 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   }
 
   onError(error: Error): void {
+    const res = this.res;
+    const target = this.#target as UpstreamTarget;
+    if (error !== clientGone && !res.destroyed && this.#mayRetry(error)) {
+      this.context.log.debug({ err: error, routeKey: target.routeKey }, 'the app closed a reused connection before answering; sending the request again');
+      this.#abort = undefined;
+      this.#send(target, target.pool as Dispatcher);
+      return;
+    }
     this.#finished = true;
     this.#held = undefined;
-    const res = this.res;
     if (error === clientGone || res.destroyed) {
       res.destroy();
       return;
     }
-    const target = this.#target as UpstreamTarget;
     if (res.headersSent) {
       this.context.log.debug({ err: error, routeKey: target.routeKey }, 'the app failed while its response was being streamed');
       res.destroy(error);
@@ -191,6 +207,17 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       ? new RouterError('UPSTREAM_TIMEOUT', `The app of version ${target.routeKey} did not answer in time (${describe(code as string)}).`)
       : new RouterError('UPSTREAM_UNAVAILABLE', `The app of version ${target.routeKey} could not be reached: ${error.message}`),
     target.routedVersion);
+  }
+
+  #mayRetry(error: Error): boolean {
+    const code = (error as { code?: unknown }).code;
+    return mayRetry({
+      code: typeof code === 'string' ? code : undefined,
+      reusedConnection: failedOnReusedConnection(error),
+      responseStarted: this.#responseStarted,
+      bodyConsumed: this.hasBody && (this.req.readableDidRead || this.req.destroyed),
+      attempts: this.#attempts,
+    });
   }
 
   #mayRewriteBody(statusCode: number): boolean {

@@ -1,5 +1,6 @@
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 
 export interface UpstreamPoolOptions {
   readonly connectionsPerApp: number;
@@ -8,6 +9,25 @@ export interface UpstreamPoolOptions {
 }
 
 const maxConnectTimeoutMs = 10_000;
+
+/** Socket errors on connections that had already carried data from the app (see failedOnReusedConnection). */
+const reusedConnectionErrors = new WeakSet<Error>();
+
+/**
+ * Whether the connection that `error` broke had carried an earlier answer: undici's own socket
+ * errors say what the socket had read; system errors (ECONNRESET) were noted as they happened.
+ */
+export function failedOnReusedConnection(error: Error): boolean {
+  const bytesRead = (error as { socket?: { bytesRead?: unknown } }).socket?.bytesRead;
+  return (typeof bytesRead === 'number' && bytesRead > 0) || reusedConnectionErrors.has(error);
+}
+
+function noteReuseOnError(socket: Socket): void {
+  // Registered before undici's own listener, so the note is there when the request's handler hears of it.
+  socket.on('error', (error: Error) => {
+    if (socket.bytesRead > 0) reusedConnectionErrors.add(error);
+  });
+}
 
 /** One keep-alive connection pool per app origin, kept while the version map names that app. */
 export class UpstreamPools {
@@ -24,11 +44,16 @@ export class UpstreamPools {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
       const { connectionsPerApp, headersTimeoutMs, bodyTimeoutMs } = this.#options;
+      const connect = buildConnector({ timeout: Math.min(headersTimeoutMs, maxConnectTimeoutMs) });
       pool = new Pool(origin, {
         connections: connectionsPerApp,
         headersTimeout: headersTimeoutMs,
         bodyTimeout: bodyTimeoutMs,
-        connect: { timeout: Math.min(headersTimeoutMs, maxConnectTimeoutMs) },
+        connect: (options, callback) => connect(options, (...args) => {
+          // A failed connect calls back with the error alone.
+          if (args[0] === null) noteReuseOnError(args[1]);
+          callback(...args);
+        }),
       });
       this.#pools.set(origin, pool);
     }

@@ -40,6 +40,7 @@ export const errorCatalogue = {
   STRATEGY_NOT_AVAILABLE: { status: 400, message: 'That release strategy is not available yet: use app-routing.' },
   CONTROL_PLANE_UNAVAILABLE: { status: 503, message: 'The control plane could not be reached: releases and version changes cannot be made now (routing is not affected).' },
   PACKAGE_DOWNLOAD_FAILED: { status: 502, message: 'The release package could not be downloaded.' },
+  WAIT_TIMEOUT: { status: 504, message: 'The operation had not ended when the wait for it ran out; it goes on in the router.' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

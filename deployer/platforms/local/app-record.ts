@@ -20,7 +20,8 @@ export interface LocalAppRecord {
   readonly port: number;
   readonly createdAt: string;
   readonly settings: Readonly<Record<string, string>>;
-  readonly deployment?: { readonly sha256: string; readonly deployedAt: string } | undefined;
+  /** `folder`: the deployment's folder under `site/` (absent in records of the earlier layout, which ran `site/` itself). */
+  readonly deployment?: { readonly sha256: string; readonly deployedAt: string; readonly folder?: string } | undefined;
 }
 
 const recordFileName = 'app.json';
@@ -58,7 +59,10 @@ function parseAppRecord(text: string, file: string): LocalAppRecord {
   if (deployment !== undefined) {
     const entry = deployment as Record<string, unknown>;
     if (typeof deployment !== 'object' || deployment === null || typeof entry['sha256'] !== 'string' || typeof entry['deployedAt'] !== 'string') {
-      throw corrupt(file, '"deployment" is not { sha256, deployedAt }');
+      throw corrupt(file, '"deployment" is not { sha256, deployedAt, folder? }');
+    }
+    if (entry['folder'] !== undefined && (typeof entry['folder'] !== 'string' || !/^[A-Za-z0-9-]+$/.test(entry['folder']))) {
+      throw corrupt(file, '"deployment.folder" is not a folder name');
     }
   }
   return record as unknown as LocalAppRecord;

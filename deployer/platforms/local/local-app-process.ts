@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RouterError } from '../../../shared/errors/router-error.js';
+import type { ParentMessage } from '../../host/parent-channel.js';
 
 export interface LocalAppProcessOptions {
   readonly appDir: string;
@@ -20,6 +22,12 @@ export interface LocalAppProcessOptions {
   readonly startTimeoutMs?: number;
   /** Receives the host's own log lines (stderr) and the app's console output, e.g. to forward them with a prefix. */
   readonly onLog?: (line: string) => void;
+  /**
+   * `own-port` (the default): the host listens on `port` itself. `handed`: the caller holds `port`
+   * (an AppListener) and hands the host its connections (`handConnection`); the host's durable
+   * engine waits for `startEngine()`.
+   */
+  readonly connections?: 'own-port' | 'handed';
 }
 
 export interface LocalAppProcess {
@@ -32,6 +40,17 @@ export interface LocalAppProcess {
   readonly exited: Promise<number | null>;
   /** The end of what the host wrote on stderr, to explain an exit. */
   outputTail(): string;
+  /** Handed mode: gives the host a connection accepted on its port (closed if the host is gone). */
+  handConnection(socket: Socket): void;
+  /** Handed mode: starts the host's durable engine; resolves once it runs. */
+  startEngine(): Promise<void>;
+  /**
+   * Handed mode, once another process takes the app's new connections: the host answers what still
+   * arrives on its connections with `Connection: close`, gives clients up to `drainTimeoutMs` to
+   * close them, stops its engine and exits. Resolves when it has exited.
+   */
+  retire(drainTimeoutMs: number): Promise<void>;
+  /** SIGTERM (then SIGKILL after 10 s); resolves when it has exited. */
   stop(): Promise<void>;
 }
 
@@ -49,11 +68,13 @@ const isolatedVariables = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_
  * Failures are APP_START_FAILED with `details.reason` (a StartFailureReason) and the host's output.
  */
 export async function startLocalAppProcess(options: LocalAppProcessOptions): Promise<LocalAppProcess> {
+  const handed = options.connections === 'handed';
   const args = [hostEntry, options.appDir, '--port', String(options.port ?? 0), '--exit-with-stdin'];
   if (options.dataDir !== undefined) args.push('--data-dir', options.dataDir);
+  if (handed) args.push('--handed-connections');
   const child = spawn(process.execPath, args, {
     env: { ...baseEnvironment(options.environment ?? 'inherit'), ...options.settings },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: handed ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
   });
   let stderrTail = '';
   createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -65,6 +86,9 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
   const failure = (reason: StartFailureReason, explanation: string): RouterError => startError(options, reason, explanation, stderrTail);
 
+  // Host events after the first: engine-started, error.
+  const laterEvents = new Set<(event: Record<string, unknown>) => void>();
+  const readyEvent = handed ? 'ready' : 'listening';
   const ready = await new Promise<ListeningEvent>((resolve, reject) => {
     let settled = false;
     const fail = (error: RouterError, kill: boolean): void => {
@@ -81,11 +105,13 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
       const event = parseEvent(line);
       if (typeof event?.['event'] !== 'string') {
         options.onLog?.(line);
-      } else if (event?.['event'] === 'listening' && !settled) {
+      } else if (settled) {
+        for (const listener of laterEvents) listener(event);
+      } else if (event['event'] === readyEvent) {
         settled = true;
         clearTimeout(timer);
         resolve(event as unknown as ListeningEvent);
-      } else if (event?.['event'] === 'error') {
+      } else if (event['event'] === 'error') {
         const message = `${String(event['code'])}: ${String(event['message'])}`;
         fail(failure(/EADDRINUSE/.test(message) ? 'port-in-use' : 'host-error', message), false);
       }
@@ -99,6 +125,18 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     });
   });
 
+  const tell = (message: ParentMessage, handle?: Socket): void => {
+    if (!handed) throw new RouterError('INTERNAL', 'Only a host handed its connections takes messages from its parent.');
+    if (!child.connected) {
+      handle?.destroy();
+      return;
+    }
+    // A failed send (the child is exiting) leaves the socket with nobody to serve it.
+    child.send(message, handle, (error) => {
+      if (error) handle?.destroy();
+    });
+  };
+
   return {
     url: ready.url,
     port: ready.port,
@@ -107,6 +145,31 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     functions: ready.functions,
     exited,
     outputTail: () => stderrTail,
+    handConnection: (socket) => tell({ type: 'connection' }, socket),
+    startEngine: () => new Promise<void>((resolve, reject) => {
+      const timeoutMs = options.startTimeoutMs ?? 60_000;
+      const settle = (error?: RouterError): void => {
+        laterEvents.delete(listener);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      const listener = (event: Record<string, unknown>): void => {
+        if (event['event'] === 'engine-started') settle();
+        else if (event['event'] === 'error') settle(failure('host-error', `its durable engine did not start: ${String(event['code'])}: ${String(event['message'])}`));
+      };
+      const timer = setTimeout(() => settle(failure('timeout', `its durable engine did not start within ${timeoutMs} ms`)), timeoutMs);
+      laterEvents.add(listener);
+      void exited.then((code) => settle(failure('exited', `it exited with code ${code} before its durable engine started`)));
+      tell({ type: 'start-engine' });
+    }),
+    retire: async (drainTimeoutMs) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      tell({ type: 'drain', timeoutMs: drainTimeoutMs });
+      const timer = setTimeout(() => child.kill('SIGKILL'), drainTimeoutMs + stopTimeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
     stop: () => stopChild(child, exited),
   };
 }

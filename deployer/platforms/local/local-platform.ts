@@ -1,25 +1,32 @@
 /**
- * The local platform: each Function App is a process of the local Functions host on its own port,
- * with its own folder `<root>/apps/<name>/` holding `app.json` (its record: tags, settings, port,
- * deployed package) and `site/` (the deployed code the process runs).
+ * The local platform: each Function App is a process of the local Functions host, with its own
+ * folder `<root>/apps/<name>/` holding `app.json` (its record: tags, settings, port, deployed
+ * package) and `site/<deployment>/` (the deployed code the process runs).
  *
  * - Records outlive the processes: a new LocalPlatform over the same root lists the same apps and
  *   `resume()` restarts them on the same ports (their URLs are in the version map).
  * - An app process gets only its settings (plus PATH, HOME, ...) as environment, like an app on
  *   Azure, and exits with its parent (the host's --exit-with-stdin), so no app outlives the router.
- * - Deploy unpacks into a fresh folder, then stops the app, swaps the folder in and starts it on the
- *   same port; if the new code does not start, the previous code is put back and started again.
- *   Between the stop and the start the app does not answer (about as long as a host start, well
- *   under a second for a small app).
- * - Dependencies: the code runs from `site/`, so `@azure/functions` and `durable-functions` must
- *   resolve from there: a package may ship its node_modules, otherwise Node looks in the folders
- *   above, so keep the root under the project (the default `.data/platform`) whose node_modules
- *   has them.
+ * - Zero downtime: the platform holds each app's port (an AppListener) and hands every connection
+ *   to the app's current process. A deploy (or a change of settings) starts the new process while
+ *   the old one serves; once the new one is ready, new connections go to it, and the old one
+ *   drains: it answers what still arrives on its open connections with `Connection: close`, waits
+ *   (at most `drainTimeoutMs`) for clients to close them, stops its durable engine and exits. Only
+ *   then does the new process start its durable engine, which picks up all unfinished work of the
+ *   task hub (two engines never work one hub at once). The deploy resolves after that. If the new
+ *   code does not start, the old process never stopped serving. Apps on the host's embedded Azurite
+ *   cannot run twice (its folder is the app's): for them the old process stops first and new
+ *   connections wait at the port until the new one is ready.
+ * - Dependencies: the code runs from `site/<deployment>/`, so `@azure/functions` and
+ *   `durable-functions` must resolve from there: a package may ship its node_modules, otherwise Node
+ *   looks in the folders above, so keep the root under the project (the default `.data/platform`)
+ *   whose node_modules has them.
  * - One LocalPlatform per root at a time: operations on one app are serialised in this process,
  *   not across processes.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { isRouterError, RouterError } from '../../../shared/errors/router-error.js';
 import { resolvePackageLimits, type PackageLimits } from '../../platform/package/package-limits.js';
@@ -27,11 +34,12 @@ import { isLocalOnlyPath } from '../../platform/package/package-paths.js';
 import { unpackPackage } from '../../platform/package/package-unpacking.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../../platform/platform-input.js';
 import type { AppHealth, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../../platform/platform.js';
+import { AppListener } from './app-listener.js';
 import { readAppRecord, writeAppRecord, type LocalAppRecord } from './app-record.js';
 import { probeHost } from './host-health-probe.js';
 import { startLocalAppProcess, type LocalAppProcess } from './local-app-process.js';
-import { allocatePort, waitForPortFree, type PortRange } from './port-allocation.js';
-import { newStagingPath, recoverSite, restoreSite, sitePath, swapInSite } from './site-directories.js';
+import { allocatePort, type PortRange } from './port-allocation.js';
+import { codePath, newDeploymentFolder, recoverSite, removeDeployment, removeOtherDeployments } from './site-directories.js';
 
 export interface LocalPlatformOptions {
   /** Where apps live, e.g. `.data/platform` (see the note on dependencies above). */
@@ -46,6 +54,8 @@ export interface LocalPlatformOptions {
   readonly probeTimeoutMs?: number;
   /** How long to wait for an app's port to be released by a process still exiting (default 15 s). */
   readonly portReleaseTimeoutMs?: number;
+  /** How long a replaced process waits for its clients to close their connections (default 10 s). */
+  readonly drainTimeoutMs?: number;
   readonly packageLimits?: Partial<PackageLimits>;
   /** The platform's own events (start, stop, exits); default: silent. */
   readonly logger?: Logger;
@@ -58,10 +68,21 @@ export interface ResumeReport {
   readonly failed: readonly { readonly appName: string; readonly error: RouterError }[];
 }
 
-interface RunningApp {
-  readonly process: LocalAppProcess;
-  stopping: boolean;
+/** What runs an app: its port, held here, and the process its new connections go to. */
+interface AppRuntime {
+  /** Open while a process serves the app or one is starting for it. */
+  listener: AppListener | undefined;
+  current: LocalAppProcess | undefined;
 }
+
+/** Where the app stands after a start of new code or settings failed. */
+type Fallback =
+  | { readonly kind: 'still-running' }
+  | { readonly kind: 'running-again' }
+  | { readonly kind: 'nothing-earlier' }
+  | { readonly kind: 'restart-failed'; readonly error: unknown };
+
+type RunOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown; readonly fallback: Fallback };
 
 const appsDirName = 'apps';
 /** Not a valid app name, so it never collides with an app's queue. */
@@ -74,10 +95,13 @@ export class LocalPlatform implements Platform {
   readonly #startTimeoutMs: number;
   readonly #probeTimeoutMs: number;
   readonly #portReleaseTimeoutMs: number;
+  readonly #drainTimeoutMs: number;
   readonly #limits: PackageLimits;
   readonly #logger: Logger;
   readonly #onAppLog: ((appName: string, line: string) => void) | undefined;
-  readonly #running = new Map<string, RunningApp>();
+  readonly #runtimes = new Map<string, AppRuntime>();
+  /** Processes this platform is stopping or retiring: their exit is no news. */
+  readonly #ending = new WeakSet<LocalAppProcess>();
   readonly #lastExit = new Map<string, string>();
   readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
@@ -95,6 +119,7 @@ export class LocalPlatform implements Platform {
     this.#startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
     this.#portReleaseTimeoutMs = options.portReleaseTimeoutMs ?? 15_000;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.#limits = resolvePackageLimits(options.packageLimits);
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#onAppLog = options.onAppLog;
@@ -144,18 +169,17 @@ export class LocalPlatform implements Platform {
       const current = await this.#ownedRecord(appName);
       if (sameSettings(current.settings, settings)) return;
       const record = { ...current, settings: { ...settings } };
+      if (this.#isRunning(appName)) {
+        const outcome = await this.#run(record, current);
+        if (!outcome.ok) {
+          throw new RouterError('PLATFORM_OPERATION_FAILED', `The app "${appName}" did not start with its new settings, so they were not saved: ${messageOf(outcome.error)}\n${fallbackSentence(outcome.fallback, 'settings')}`, {
+            cause: outcome.error,
+            details: { appName },
+          });
+        }
+      }
       await writeAppRecord(this.#appDir(appName), record);
       this.#logger.info({ app: appName, settings: Object.keys(settings) }, 'configured a local app');
-      if (!this.#running.has(appName)) return;
-      await this.#stopProcess(appName);
-      try {
-        await this.#startProcess(record);
-      } catch (error) {
-        throw new RouterError('PLATFORM_OPERATION_FAILED', `The settings of "${appName}" were saved, but the app did not start again with them: ${messageOf(error)}`, {
-          cause: error,
-          details: { appName },
-        });
-      }
     });
   }
 
@@ -165,19 +189,18 @@ export class LocalPlatform implements Platform {
     return this.#exclusive(appName, async () => {
       const record = await this.#ownedRecord(appName);
       const appDir = this.#appDir(appName);
-      await recoverSite(appDir);
-      const staging = newStagingPath(appDir);
-      await unpackPackage(deployment.path, staging, { limits: this.#limits, skip: isLocalOnlyPath });
-      await this.#stopProcess(appName);
-      const previous = await swapInSite(appDir, staging);
-      try {
-        await this.#startProcess(record);
-      } catch (startFailure) {
-        throw await this.#rollBack(record, previous, startFailure);
+      await this.#tidy(record);
+      const folder = newDeploymentFolder();
+      await unpackPackage(deployment.path, codePath(appDir, folder), { limits: this.#limits, skip: isLocalOnlyPath });
+      const deployed: LocalAppRecord = { ...record, deployment: { sha256: deployment.sha256, deployedAt: new Date().toISOString(), folder } };
+      const outcome = await this.#run(deployed, record.deployment === undefined ? undefined : record);
+      if (!outcome.ok) {
+        await removeDeployment(appDir, folder);
+        throw this.#deployFailed(record, outcome.error, outcome.fallback);
       }
-      if (previous !== undefined) await rm(previous, { recursive: true, force: true });
-      const deployed: LocalAppRecord = { ...record, deployment: { sha256: deployment.sha256, deployedAt: new Date().toISOString() } };
       await writeAppRecord(appDir, deployed);
+      // The previous code's process has exited: nothing runs from its folder any more.
+      await removeOtherDeployments(appDir, folder);
       this.#logger.info({ app: appName, sha256: deployment.sha256 }, 'deployed a package to a local app');
       return this.#view(deployed);
     });
@@ -203,7 +226,7 @@ export class LocalPlatform implements Platform {
       if (record !== undefined && record.owner !== this.#owner) {
         throw nameTaken(appName, `it belongs to the router "${record.owner}", so this router does not delete it`);
       }
-      await this.#stopProcess(appName);
+      await this.#halt(appName);
       await rm(this.#appDir(appName), { recursive: true, force: true });
       this.#lastExit.delete(appName);
       if (record !== undefined) this.#logger.info({ app: appName }, 'deleted a local app');
@@ -229,9 +252,15 @@ export class LocalPlatform implements Platform {
       try {
         const wasStarted = await this.#exclusive(name, async () => {
           const record = await this.#readRecord(name);
-          if (record?.deployment === undefined || this.#running.has(name)) return false;
-          await recoverSite(this.#appDir(name));
-          await this.#startProcess(record);
+          if (record?.deployment === undefined || this.#isRunning(name)) return false;
+          await this.#tidy(record);
+          const runtime = this.#runtimeOf(name);
+          try {
+            await this.#startServing(record, runtime);
+          } catch (error) {
+            this.#closeListener(runtime);
+            throw error;
+          }
           return true;
         });
         if (wasStarted) started.push(name);
@@ -248,15 +277,19 @@ export class LocalPlatform implements Platform {
   async stop(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#queues.values()]);
-    await Promise.all([...this.#running.keys()].map((name) => this.#stopProcess(name)));
+    await Promise.all([...this.#runtimes.keys()].map((name) => this.#halt(name)));
   }
 
   #appDir(appName: string): string {
     return path.join(this.#root, appsDirName, appName);
   }
 
+  #isRunning(appName: string): boolean {
+    return this.#runtimes.get(appName)?.current !== undefined;
+  }
+
   #view(record: LocalAppRecord): PlatformApp {
-    const state = record.deployment === undefined ? 'not-deployed' : this.#running.has(record.name) ? 'running' : 'stopped';
+    const state = record.deployment === undefined ? 'not-deployed' : this.#isRunning(record.name) ? 'running' : 'stopped';
     return {
       name: record.name,
       url: `http://127.0.0.1:${record.port}`,
@@ -265,7 +298,7 @@ export class LocalPlatform implements Platform {
       tags: { ...record.tags },
       state,
       settingNames: Object.keys(record.settings).sort(),
-      deployment: record.deployment === undefined ? undefined : { ...record.deployment },
+      deployment: record.deployment === undefined ? undefined : { sha256: record.deployment.sha256, deployedAt: record.deployment.deployedAt },
       createdAt: record.createdAt,
     };
   }
@@ -310,80 +343,190 @@ export class LocalPlatform implements Platform {
     return next;
   }
 
-  async #startProcess(record: LocalAppRecord): Promise<void> {
+  /** Folders left by a deploy that was cut off (the control plane was killed) go before the app is touched. */
+  async #tidy(record: LocalAppRecord): Promise<void> {
+    const appDir = this.#appDir(record.name);
+    await recoverSite(appDir);
+    // A record of the earlier layout runs site/ itself: nothing in it is stale.
+    if (record.deployment === undefined || record.deployment.folder !== undefined) await removeOtherDeployments(appDir, record.deployment?.folder);
+  }
+
+  #runtimeOf(appName: string): AppRuntime {
+    let runtime = this.#runtimes.get(appName);
+    if (runtime === undefined) {
+      runtime = { listener: undefined, current: undefined };
+      this.#runtimes.set(appName, runtime);
+    }
+    return runtime;
+  }
+
+  /**
+   * Makes `next` (its code and settings) serve the app, replacing the process that runs `previous`
+   * if there is one, without a moment in which the app refuses a connection (see the file comment).
+   */
+  async #run(next: LocalAppRecord, previous: LocalAppRecord | undefined): Promise<RunOutcome> {
+    const runtime = this.#runtimeOf(next.name);
+    const old = runtime.current;
+    const overlap = old !== undefined && !(usesEmbeddedStorage(previous?.settings ?? {}) && usesEmbeddedStorage(next.settings));
+    if (old !== undefined && !overlap) await this.#takeDown(runtime, old);
+    let started: LocalAppProcess;
+    try {
+      started = await this.#spawn(next, runtime);
+    } catch (error) {
+      if (overlap) return { ok: false, error, fallback: { kind: 'still-running' } };
+      return { ok: false, error, fallback: await this.#fallBack(previous, runtime) };
+    }
+    this.#serveWith(runtime, next.name, started);
+    try {
+      if (old !== undefined && overlap) {
+        this.#ending.add(old);
+        await old.retire(this.#drainTimeoutMs);
+        this.#logger.info({ app: next.name, pid: old.pid, successor: started.pid }, 'a replaced local app process finished and exited');
+      }
+      await started.startEngine();
+    } catch (error) {
+      await this.#takeDown(runtime, started);
+      return { ok: false, error, fallback: await this.#fallBack(previous, runtime) };
+    }
+    return { ok: true };
+  }
+
+  /** After new code or settings did not start and nothing else runs: the previous ones again, if any. */
+  async #fallBack(previous: LocalAppRecord | undefined, runtime: AppRuntime): Promise<Fallback> {
+    if (previous?.deployment === undefined) {
+      this.#closeListener(runtime);
+      return { kind: 'nothing-earlier' };
+    }
+    try {
+      await this.#startServing(previous, runtime);
+      return { kind: 'running-again' };
+    } catch (error) {
+      this.#closeListener(runtime);
+      return { kind: 'restart-failed', error };
+    }
+  }
+
+  /** Starts the record's code with nothing else running for the app, and its durable engine. */
+  async #startServing(record: LocalAppRecord, runtime: AppRuntime): Promise<void> {
+    const started = await this.#spawn(record, runtime);
+    this.#serveWith(runtime, record.name, started);
+    try {
+      await started.startEngine();
+    } catch (error) {
+      await this.#takeDown(runtime, started);
+      throw error;
+    }
+  }
+
+  /** Starts a process of the record's code, ready to take connections; the app's port is opened first if it is not. */
+  async #spawn(record: LocalAppRecord, runtime: AppRuntime): Promise<LocalAppProcess> {
+    if (this.#closed) throw new RouterError('SHUTTING_DOWN', 'The local platform is stopping; the app is not started.');
+    runtime.listener ??= await this.#openListener(record);
+    return startLocalAppProcess({
+      appDir: codePath(this.#appDir(record.name), record.deployment?.folder),
+      port: record.port,
+      connections: 'handed',
+      settings: { ...platformSettings(record), ...record.settings },
+      environment: 'isolated',
+      dataDir: path.join(this.#appDir(record.name), 'azurite'),
+      startTimeoutMs: this.#startTimeoutMs,
+      onLog: (line) => this.#onAppLog?.(record.name, line),
+    });
+  }
+
+  async #openListener(record: LocalAppRecord): Promise<AppListener> {
     const deadline = performance.now() + this.#portReleaseTimeoutMs;
     for (;;) {
-      if (!(await waitForPortFree(record.port, Math.max(0, deadline - performance.now())))) {
-        throw new RouterError('PLATFORM_OPERATION_FAILED', `The port ${record.port} of the app "${record.name}" is held by another process; stop it, then resume the platform.`, {
-          details: { appName: record.name, port: record.port },
-        });
-      }
       try {
-        const started = await startLocalAppProcess({
-          appDir: sitePath(this.#appDir(record.name)),
-          port: record.port,
-          settings: { ...platformSettings(record), ...record.settings },
-          environment: 'isolated',
-          dataDir: path.join(this.#appDir(record.name), 'azurite'),
-          startTimeoutMs: this.#startTimeoutMs,
-          onLog: (line) => this.#onAppLog?.(record.name, line),
-        });
-        this.#watch(record.name, started);
-        this.#lastExit.delete(record.name);
-        this.#logger.info({ app: record.name, pid: started.pid, url: started.url }, 'started a local app');
-        return;
+        return await AppListener.open(record.port, (error) => this.#logger.error({ app: record.name, err: error }, 'the port of a local app failed to accept a connection'));
       } catch (error) {
-        // Between the probe and the host's own listen another process may take the port: wait again.
-        if (isRouterError(error, 'APP_START_FAILED') && error.details?.['reason'] === 'port-in-use' && performance.now() < deadline) continue;
-        throw error;
+        // A process still exiting (or anyone else) may hold the port: wait, up to a point.
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        if (performance.now() >= deadline) {
+          throw new RouterError('PLATFORM_OPERATION_FAILED', `The port ${record.port} of the app "${record.name}" is held by another process; stop it, then resume the platform.`, {
+            details: { appName: record.name, port: record.port },
+          });
+        }
+        await sleep(100);
       }
     }
   }
 
-  #watch(appName: string, started: LocalAppProcess): void {
-    const entry: RunningApp = { process: started, stopping: false };
-    this.#running.set(appName, entry);
+  /** From now on the app's new connections go to `started`. */
+  #serveWith(runtime: AppRuntime, appName: string, started: LocalAppProcess): void {
+    runtime.current = started;
+    runtime.listener?.serveWith(started);
+    this.#lastExit.delete(appName);
+    this.#logger.info({ app: appName, pid: started.pid, url: started.url }, 'started a local app');
     void started.exited.then((code) => {
-      if (this.#running.get(appName) === entry) this.#running.delete(appName);
-      if (entry.stopping) return;
+      if (this.#ending.has(started)) return;
+      if (runtime.current === started) {
+        runtime.current = undefined;
+        this.#closeListener(runtime);
+      }
       const explanation = `Its process exited on its own (code ${code}); resume the platform or redeploy to start it again.`;
       this.#lastExit.set(appName, explanation);
       this.#logger.warn({ app: appName, code, output: started.outputTail() }, 'a local app exited on its own');
     });
   }
 
-  async #stopProcess(appName: string): Promise<void> {
-    const entry = this.#running.get(appName);
-    if (entry === undefined) return;
-    entry.stopping = true;
-    await entry.process.stop();
-    this.#running.delete(appName);
+  /** Stops a process of the app; if it was the current one, new connections wait at the port for the next. */
+  async #takeDown(runtime: AppRuntime, running: LocalAppProcess): Promise<void> {
+    if (runtime.current === running) {
+      runtime.current = undefined;
+      runtime.listener?.serveWith(undefined);
+    }
+    this.#ending.add(running);
+    await running.stop();
+  }
+
+  #closeListener(runtime: AppRuntime): void {
+    runtime.listener?.close();
+    runtime.listener = undefined;
+  }
+
+  /** Closes the app's port and stops its process. */
+  async #halt(appName: string): Promise<void> {
+    const runtime = this.#runtimes.get(appName);
+    if (runtime === undefined) return;
+    this.#runtimes.delete(appName);
+    this.#closeListener(runtime);
+    if (runtime.current === undefined) return;
+    await this.#takeDown(runtime, runtime.current);
     this.#logger.info({ app: appName }, 'stopped a local app');
   }
 
-  /** After a deploy whose code did not start: the previous code back and running, and the error to throw. */
-  async #rollBack(record: LocalAppRecord, previous: string | undefined, startFailure: unknown): Promise<RouterError> {
-    const appDir = this.#appDir(record.name);
-    await restoreSite(appDir, previous);
-    let outcome: string;
-    if (previous === undefined) {
-      outcome = 'The app had no earlier code, so nothing runs.';
-    } else {
-      try {
-        await this.#startProcess(record);
-        outcome = 'The previous package is running again.';
-      } catch (restartFailure) {
-        outcome = `The previous package is back in place but did not start either: ${messageOf(restartFailure)}`;
-      }
-    }
+  #deployFailed(record: LocalAppRecord, startFailure: unknown, fallback: Fallback): RouterError {
     const hint = /Cannot find module '(@azure\/functions|durable-functions)/.test(messageOf(startFailure))
       ? ` Its dependencies must be in the package's node_modules or in a node_modules folder above ${this.#root}.`
       : '';
-    return new RouterError('PLATFORM_DEPLOY_FAILED', `The package deployed to "${record.name}" did not start: ${messageOf(startFailure)}${hint}\n${outcome}`, {
+    return new RouterError('PLATFORM_DEPLOY_FAILED', `The package deployed to "${record.name}" did not start: ${messageOf(startFailure)}${hint}\n${fallbackSentence(fallback, 'package')}`, {
       cause: startFailure,
-      details: { appName: record.name, previousRunning: outcome.startsWith('The previous package is running') },
+      details: { appName: record.name, previousRunning: fallback.kind === 'still-running' || fallback.kind === 'running-again' },
     });
   }
+}
+
+function fallbackSentence(fallback: Fallback, what: 'package' | 'settings'): string {
+  switch (fallback.kind) {
+    case 'still-running':
+      return what === 'package' ? 'The previous package is still running.' : 'The app still runs with its previous settings.';
+    case 'running-again':
+      return what === 'package' ? 'The previous package is running again.' : 'The app runs again with its previous settings.';
+    case 'nothing-earlier':
+      return 'The app had no earlier code, so nothing runs.';
+    case 'restart-failed':
+      return `The previous ${what} did not start again either: ${messageOf(fallback.error)}`;
+  }
+}
+
+/**
+ * Whether the host would start its own Azurite for these settings (it does when the app names no
+ * storage), whose data folder is the app's: two processes of the app cannot both run one.
+ */
+function usesEmbeddedStorage(settings: AppSettings): boolean {
+  const storage = settings['AzureWebJobsStorage'] ?? settings['ROUTER_STORAGE'];
+  return storage === undefined || storage.trim() === '' || /UseDevelopmentStorage=true/i.test(storage);
 }
 
 /** What Azure sets on every Function App; the app's own settings may override them. */

@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RouterError } from '../../../shared/errors/router-error.js';
 
 export interface PortRange {
@@ -36,16 +35,6 @@ export async function allocatePort(taken: ReadonlySet<number>, range: PortRange 
     if (!taken.has(port) && (await isPortFree(port))) return port;
   }
   throw new RouterError('PLATFORM_OPERATION_FAILED', `No free port is left for a new app in ${range.first}-${range.last}; widen the local platform's port range or delete apps.`);
-}
-
-/** Waits (bounded) until a port its previous owner held is free again, e.g. an app process still exiting. */
-export async function waitForPortFree(port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await isPortFree(port)) return true;
-    if (performance.now() >= deadline) return false;
-    await sleep(100);
-  }
 }
 
 function systemPickedPort(): Promise<number> {

@@ -1,11 +1,15 @@
 /**
- * The code folders of one local app: `site/` is what runs; a deploy unpacks into `staging-*`,
- * moves `site/` aside to `previous-*` and the staging folder into `site/`, so the running path
- * never changes and a failed start can put the previous code back. A deploy cut off half way (the
- * control plane was killed) is repaired by `recoverSite` before the app is touched again.
+ * The code folders of one local app. Every deployment is unpacked into a folder of its own,
+ * `site/<folder>/`, which its process runs from and which is never moved: while a new deployment
+ * starts and the previous process finishes its requests, both codes are on disk. The app's record
+ * names the folder that runs; the others are removed once nothing runs from them.
+ *
+ * Records written before deployments had folders of their own (no `folder`) run `site/` itself,
+ * and a deploy of that layout cut off half way left `staging-*` / `previous-*` folders beside it:
+ * `recoverSite` repairs that.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 const siteDirName = 'site';
@@ -16,48 +20,37 @@ export function sitePath(appDir: string): string {
   return path.join(appDir, siteDirName);
 }
 
-export function newStagingPath(appDir: string): string {
-  return path.join(appDir, `${stagingPrefix}${randomUUID()}`);
+/** A name for a new deployment's folder. */
+export function newDeploymentFolder(): string {
+  return randomUUID();
 }
 
-async function hasSite(appDir: string): Promise<boolean> {
-  try {
-    return (await stat(sitePath(appDir))).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
-/** Puts `staging` in place as the site; returns where the previous site went (undefined: there was none). */
-export async function swapInSite(appDir: string, staging: string): Promise<string | undefined> {
-  let previous: string | undefined;
-  if (await hasSite(appDir)) {
-    previous = path.join(appDir, `${previousPrefix}${randomUUID()}`);
-    await rename(sitePath(appDir), previous);
-  }
-  await rename(staging, sitePath(appDir));
-  return previous;
-}
-
-/** Throws the current site away and puts `previous` (if any) back. */
-export async function restoreSite(appDir: string, previous: string | undefined): Promise<void> {
-  await rm(sitePath(appDir), { recursive: true, force: true });
-  if (previous !== undefined) await rename(previous, sitePath(appDir));
+/** Where the code of a deployment runs from (`folder` undefined: a record of the earlier layout). */
+export function codePath(appDir: string, folder: string | undefined): string {
+  return folder === undefined ? sitePath(appDir) : path.join(sitePath(appDir), folder);
 }
 
 /**
- * After a cut-off deploy: a missing site with a previous one beside it gets the previous one back;
- * leftover staging and previous folders are removed.
+ * Removes every deployment folder but `keep` (undefined: nothing is deployed, remove them all).
+ * Only for the current layout: a record of the earlier layout runs `site/` itself.
+ */
+export async function removeOtherDeployments(appDir: string, keep: string | undefined): Promise<void> {
+  for (const name of await namesIn(sitePath(appDir))) {
+    if (name !== keep) await rm(path.join(sitePath(appDir), name), { recursive: true, force: true });
+  }
+}
+
+/** Removes one deployment's folder. */
+export async function removeDeployment(appDir: string, folder: string): Promise<void> {
+  await rm(codePath(appDir, folder), { recursive: true, force: true });
+}
+
+/**
+ * After a deploy of the earlier layout was cut off: a missing site with a previous one beside it
+ * gets the previous one back; leftover staging and previous folders are removed.
  */
 export async function recoverSite(appDir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(appDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
+  const names = await namesIn(appDir);
   const previous = names.filter((name) => name.startsWith(previousPrefix));
   const [latestPrevious] = previous;
   if (!names.includes(siteDirName) && latestPrevious !== undefined && previous.length === 1) {
@@ -67,5 +60,14 @@ export async function recoverSite(appDir: string): Promise<void> {
     if (name.startsWith(stagingPrefix) || name.startsWith(previousPrefix)) {
       await rm(path.join(appDir, name), { recursive: true, force: true });
     }
+  }
+}
+
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }

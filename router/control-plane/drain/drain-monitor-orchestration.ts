@@ -16,6 +16,9 @@ const afterFailureMs = 10_000;
 
 export const drainMonitorOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<DrainMonitorInput>();
+  // Checks are spaced from the start of one to the start of the next, so a drained version is
+  // noticed within one poll interval, however long a check takes.
+  const checkStartedAt = context.df.currentUtcDateTime.getTime();
   let delayMs: number;
   try {
     const decision = yield* callActivity<DrainDecision>(context, activityNames.drainCheck, input);
@@ -36,7 +39,7 @@ export const drainMonitorOrchestrator: OrchestrationHandler = function* (context
     context.df.setCustomStatus({ routeKey: input.routeKey, state: 'retrying', error: error.error });
     delayMs = afterFailureMs;
   }
-  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delayMs));
+  yield context.df.createTimer(new Date(Math.max(checkStartedAt + delayMs, context.df.currentUtcDateTime.getTime())));
   context.df.continueAsNew(input);
   return undefined;
 };

@@ -61,7 +61,7 @@ describe('LocalPlatform', () => {
     await platform.configure('keeps-previous', settingsFor('keeps-previous'));
     await platform.deploy('keeps-previous', packages.v1);
     await assert.rejects(platform.deploy('keeps-previous', packages.broken), (error: Error & { details?: Record<string, unknown> }) => {
-      assert.match(error.message, /did not start: .*APP_LOAD_FAILED.*boom at load.*\nThe previous package is running again\./s);
+      assert.match(error.message, /did not start: .*APP_LOAD_FAILED.*boom at load.*\nThe previous package is still running\./s);
       assert.equal(error.details?.['previousRunning'], true);
       return true;
     });

@@ -135,6 +135,7 @@ describe('durable orchestrations in the engine', () => {
 
   after(async () => {
     await harness?.stop();
+    httpTarget?.closeAllConnections();
     await new Promise((resolve) => httpTarget?.close(resolve));
   });
 

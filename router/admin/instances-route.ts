@@ -1,0 +1,54 @@
+/**
+ * `GET /admin/instances`: the orchestration instances of every version, answered by the front door
+ * itself from the shared tracking store (all apps write their Instances rows into one table), so it
+ * works for versions whose app is gone and never asks an app or the control plane.
+ */
+import type { FastifyInstance } from 'fastify';
+import { RouterError } from '../../shared/errors/router-error.js';
+import type { InstancePage, InstanceQuery } from '../../shared/tracking-store/instance-query.js';
+import type { VersionMap } from '../../shared/versions/version-map.js';
+import type { AdminKey } from '../front-door/admin-key.js';
+import { describeInstance, parseInstancesQuery, type DescribedInstance } from './instances-query.js';
+
+/** Port: the tracking store as this route reads it (TrackingStoreReader is one). */
+export interface InstanceQuerySource {
+  queryInstances(query: InstanceQuery): Promise<InstancePage>;
+}
+
+export interface InstancesRouteOptions {
+  readonly adminKey: AdminKey;
+  /** The map the front door routes by; undefined until the first load. */
+  readonly versionMap: () => VersionMap | undefined;
+  /** The front door's tracking store; the route answers when it can also be queried. */
+  readonly trackingStore: object | undefined;
+}
+
+export interface InstancesAnswer {
+  readonly instances: readonly DescribedInstance[];
+  /** Pass it back as `continuationToken` for the next page; null on the last one. */
+  readonly continuationToken: string | null;
+}
+
+export function registerInstancesRoute(app: FastifyInstance, options: InstancesRouteOptions): void {
+  const source = isInstanceQuerySource(options.trackingStore) ? options.trackingStore : undefined;
+  app.get('/admin/instances', {
+    onRequest: async (request, reply) => {
+      if (!options.adminKey.matchesAuthorization(request.headers.authorization)) {
+        void reply.header('www-authenticate', 'Bearer');
+        throw new RouterError('UNAUTHORIZED');
+      }
+    },
+  }, async (request): Promise<InstancesAnswer> => {
+    const map = options.versionMap();
+    if (map === undefined) throw new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.');
+    if (source === undefined) throw new RouterError('STORE_UNAVAILABLE', 'This front door has no tracking store configured, so it cannot list instances.');
+    const query = parseInstancesQuery(request.query as Record<string, unknown>, map);
+    const page = await source.queryInstances(query);
+    const instances = page.instances.flatMap((instance) => describeInstance(instance, map) ?? []);
+    return { instances, continuationToken: page.continuationToken ?? null };
+  });
+}
+
+function isInstanceQuerySource(value: object | undefined): value is InstanceQuerySource {
+  return value !== undefined && typeof (value as Partial<InstanceQuerySource>).queryInstances === 'function';
+}
