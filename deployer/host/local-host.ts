@@ -155,7 +155,9 @@ function startingHandler(_request: IncomingMessage, response: ServerResponse): v
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-  const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+  // Synchronous: an asynchronous destination flushes at exit, and that flush never ends once the
+  // parent reading stderr is gone (sonic-boom retries EPIPE forever), leaving the process hanging.
+  const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination({ dest: 2, sync: true }));
   const appDir = path.resolve(options.appDir);
   const env = process.env;
   const version = hostVersion();

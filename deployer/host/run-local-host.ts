@@ -50,6 +50,17 @@ async function main(): Promise<void> {
   const handed = values['handed-connections'];
   if (handed && process.send === undefined) throw new Error('--handed-connections needs an IPC channel to the parent process that holds the port.');
 
+  // The parent may go away while the app is still starting: then nothing is left to serve or save.
+  let shutDown = (_reason: string): void => process.exit(1);
+  if (values['exit-with-stdin']) {
+    process.stdin.on('end', () => shutDown('stdin closed'));
+    process.stdin.on('error', () => shutDown('stdin closed'));
+    process.stdin.resume();
+  }
+  if (handed) process.on('disconnect', () => shutDown('parent gone'));
+  // An event line written to a parent that is gone fails (EPIPE): the parent went away too.
+  process.stdout.on('error', () => shutDown('stdout closed'));
+
   const host: LocalHost = await startLocalHost({
     appDir,
     ...(port === undefined ? {} : { port }),
@@ -74,16 +85,10 @@ async function main(): Promise<void> {
     );
   };
   // A stop cuts a drain under way short (host.stop() is idempotent; the drain then ends with it).
-  const shutDown = (reason: string): void => end(reason, host.stop());
+  shutDown = (reason) => end(reason, host.stop());
   process.once('SIGTERM', () => shutDown('SIGTERM'));
   process.once('SIGINT', () => shutDown('SIGINT'));
-  if (values['exit-with-stdin']) {
-    process.stdin.on('end', () => shutDown('stdin closed'));
-    process.stdin.on('error', () => shutDown('stdin closed'));
-    process.stdin.resume();
-  }
   if (handed) {
-    process.on('disconnect', () => shutDown('parent gone'));
     process.on('message', (raw: unknown, handle: unknown) => {
       const message = parseParentMessage(raw);
       if (message?.type === 'connection') {

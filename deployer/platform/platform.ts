@@ -32,8 +32,8 @@ export interface Platform {
   /**
    * Replaces the app's code with the package and (re)starts it. Resolves once the platform has
    * started the new code; whether the app is healthy is `health`'s question. When the new code
-   * cannot start, it rejects with PLATFORM_DEPLOY_FAILED naming why; the local platform then has
-   * the previous package running again (Azure keeps the failed deployment).
+   * cannot start, it rejects with PLATFORM_DEPLOY_FAILED naming why; the local platform keeps
+   * the previous package running (Azure keeps the failed deployment).
    */
   deploy(appName: string, deployment: DeploymentPackage): Promise<PlatformApp>;
 

@@ -7,12 +7,14 @@
  *   npm run bench:host -- [--burst 1000] [--rate 20] [--duration 20]
  *   (BENCH_HOST_NODE_OPTIONS sets NODE_OPTIONS for the host process, e.g. to --require a profiler.)
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { odata } from '@azure/data-tables';
 import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { createTableClient } from '../../shared/storage/table-client-factory.js';
 import { baseEnvironment, startHostProcess, type HostProcess } from '../deployer/host/e2e/host-process.js';
+import { clockTicksPerSecond, cpuTicksFromStat, processTreeCpuTicks } from './measure/process-cpu.js';
 import { repositoryRoot } from '../deployer/host/fixture-apps.js';
 
 interface Options {
@@ -28,6 +30,28 @@ interface RunResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** CPU time per orchestration of the host process and of Azurite (Linux /proc), if measurable. */
+  readonly hostCpuMs?: number;
+  readonly azuriteCpuMs?: number;
+}
+
+interface CpuSample {
+  readonly host: number;
+  readonly azurite: number;
+}
+
+/** CPU ticks of the host's process tree, and of everything else this process started (Azurite). */
+function sampleCpu(host: HostProcess): CpuSample | undefined {
+  if (process.platform !== 'linux' || host.child.pid === undefined) return undefined;
+  const hostTicks = processTreeCpuTicks(host.child.pid);
+  const own = cpuTicksFromStat(readFileSync('/proc/self/stat', 'utf8'));
+  return { host: hostTicks, azurite: processTreeCpuTicks(process.pid) - own - hostTicks };
+}
+
+function cpuPerOrchestration(before: CpuSample | undefined, after: CpuSample | undefined, count: number): { hostCpuMs?: number; azuriteCpuMs?: number } {
+  if (before === undefined || after === undefined) return {};
+  const msPerTick = 1000 / clockTicksPerSecond();
+  return { hostCpuMs: ((after.host - before.host) * msPerTick) / count, azuriteCpuMs: ((after.azurite - before.azurite) * msPerTick) / count };
 }
 
 const appDir = path.join(repositoryRoot, 'test', 'deployer', 'host', 'durable', 'fixtures', 'apps', 'durable-app');
@@ -95,6 +119,7 @@ function summarize(name: string, sent: Map<string, number>, done: Map<string, nu
 }
 
 async function burst(host: HostProcess, azurite: RunningAzurite, count: number): Promise<RunResult> {
+  const cpuBefore = sampleCpu(host);
   const sent = new Map<string, number>();
   let next = 0;
   await Promise.all(Array.from({ length: startConcurrency }, async () => {
@@ -104,11 +129,13 @@ async function burst(host: HostProcess, azurite: RunningAzurite, count: number):
       await start(host.listening.url, id);
     }
   }));
-  return summarize(`burst of ${count}`, sent, await completions(azurite, 'burst-', count, 300_000));
+  const done = await completions(azurite, 'burst-', count, 300_000);
+  return { ...summarize(`burst of ${count}`, sent, done), ...cpuPerOrchestration(cpuBefore, sampleCpu(host), count) };
 }
 
 async function paced(host: HostProcess, azurite: RunningAzurite, rate: number, durationS: number): Promise<RunResult> {
   const count = rate * durationS;
+  const cpuBefore = sampleCpu(host);
   const sent = new Map<string, number>();
   const began = Date.now();
   const starts: Promise<void>[] = [];
@@ -121,12 +148,16 @@ async function paced(host: HostProcess, azurite: RunningAzurite, rate: number, d
     starts.push(start(host.listening.url, id));
   }
   await Promise.all(starts);
-  return summarize(`${rate}/s for ${durationS} s`, sent, await completions(azurite, 'paced-', count, 120_000));
+  const done = await completions(azurite, 'paced-', count, 120_000);
+  return { ...summarize(`${rate}/s for ${durationS} s`, sent, done), ...cpuPerOrchestration(cpuBefore, sampleCpu(host), count) };
 }
 
 function report(results: readonly RunResult[]): void {
-  const rows = results.map((r) => [r.name, String(r.orchestrations), r.perSecond.toFixed(1), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), r.maxMs.toFixed(0)]);
-  const header = ['run', 'orchestrations', 'completed/s', 'p50 ms', 'p99 ms', 'max ms'];
+  const cpu = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(2));
+  const rows = results.map((r) => [
+    r.name, String(r.orchestrations), r.perSecond.toFixed(1), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), r.maxMs.toFixed(0), cpu(r.hostCpuMs), cpu(r.azuriteCpuMs),
+  ]);
+  const header = ['run', 'orchestrations', 'completed/s', 'p50 ms', 'p99 ms', 'max ms', 'host CPU ms/orch', 'Azurite CPU ms/orch'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
   console.log(line(header));

@@ -368,7 +368,7 @@ export class LocalPlatform implements Platform {
     const runtime = this.#runtimeOf(next.name);
     const old = runtime.current;
     const overlap = old !== undefined && !(usesEmbeddedStorage(previous?.settings ?? {}) && usesEmbeddedStorage(next.settings));
-    if (old !== undefined && !overlap) await this.#takeDown(runtime, old);
+    if (old !== undefined && !overlap) await this.#retire(next.name, runtime, old);
     let started: LocalAppProcess;
     try {
       started = await this.#spawn(next, runtime);
@@ -378,11 +378,7 @@ export class LocalPlatform implements Platform {
     }
     this.#serveWith(runtime, next.name, started);
     try {
-      if (old !== undefined && overlap) {
-        this.#ending.add(old);
-        await old.retire(this.#drainTimeoutMs);
-        this.#logger.info({ app: next.name, pid: old.pid, successor: started.pid }, 'a replaced local app process finished and exited');
-      }
+      if (old !== undefined && overlap) await this.#retire(next.name, runtime, old);
       await started.startEngine();
     } catch (error) {
       await this.#takeDown(runtime, started);
@@ -468,6 +464,20 @@ export class LocalPlatform implements Platform {
       this.#lastExit.set(appName, explanation);
       this.#logger.warn({ app: appName, code, output: started.outputTail() }, 'a local app exited on its own');
     });
+  }
+
+  /**
+   * Lets a process of the app finish what its clients send on their connections, then stop (see
+   * LocalAppProcess.retire); if it was the current one, new connections wait at the port for the next.
+   */
+  async #retire(appName: string, runtime: AppRuntime, running: LocalAppProcess): Promise<void> {
+    if (runtime.current === running) {
+      runtime.current = undefined;
+      runtime.listener?.serveWith(undefined);
+    }
+    this.#ending.add(running);
+    await running.retire(this.#drainTimeoutMs);
+    this.#logger.info({ app: appName, pid: running.pid }, 'a replaced local app process finished its connections and exited');
   }
 
   /** Stops a process of the app; if it was the current one, new connections wait at the port for the next. */

@@ -89,7 +89,8 @@ let runtime: ControlPlaneRuntime | undefined;
 export function controlPlaneRuntime(): ControlPlaneRuntime {
   runtime ??= new ControlPlaneRuntime(
     readControlPlaneSettings(process.env),
-    pino({ name: 'control-plane', level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination(2)),
+    // Synchronous, like the host's: an async flush at exit retries a broken pipe forever when the parent is gone.
+    pino({ name: 'control-plane', level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination({ dest: 2, sync: true })),
   );
   return runtime;
 }

@@ -59,8 +59,11 @@ class Load {
       } catch (error) {
         this.failures.push(`${(error as { code?: string }).code ?? ''} ${(error as Error).message}`);
       }
-      // Every worker rests in its own rhythm, up to 1.5 s, so idle and busy connections mix.
-      if ((round + index) % 5 === 0) await sleep(300 * (1 + (index % 5)));
+      // Even workers send their next request at once (a connection is idle only for an instant, which is
+      // when a server closing idle connections breaks the request being written); odd ones rest now and
+      // then, up to 1.5 s, so that connections also sit idle.
+      if (index % 2 === 0) await new Promise((resolve) => setImmediate(resolve));
+      else if (round % 5 === 0) await sleep(300 * (1 + (index % 5)));
       else await sleep(5);
     }
   }

@@ -6,7 +6,7 @@
 import { RouterError } from '../../../../shared/errors/router-error.js';
 import { defaultTrackingStoreNamePrefix, trackingTableNames, type TrackingTableNames } from '../../../../shared/tracking-store/tracking-store-schema.js';
 
-export const defaultHubName = 'TestHubName';
+const defaultHubName = 'TestHubName';
 const defaultConnectionName = 'AzureWebJobsStorage';
 const hubNamePattern = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 

@@ -131,7 +131,7 @@ function entityNameOf(entityId: string): string {
   return at < 0 ? entityId : entityId.slice(1, at);
 }
 
-export function decisionEvent(decision: Decision, timestamp: string): HistoryEvent {
+function decisionEvent(decision: Decision, timestamp: string): HistoryEvent {
   switch (decision.kind) {
     case 'scheduleTask':
       return {

@@ -9,7 +9,6 @@ export interface RetryPolicy {
   readonly maxNumberOfAttempts: number;
   readonly backoffCoefficient: number;
   readonly maxRetryIntervalMs: number;
-  readonly retryTimeoutMs: number;
 }
 
 export interface DurableHttpRequest {
@@ -170,7 +169,8 @@ function parseRetryOptions(value: unknown): RetryPolicy {
     maxNumberOfAttempts: Math.max(1, Math.floor(attempts)),
     backoffCoefficient: optionalNumber(options.backoffCoefficient) ?? 1,
     maxRetryIntervalMs: optionalNumber(options.maxRetryIntervalInMilliseconds) ?? Number.POSITIVE_INFINITY,
-    retryTimeoutMs: optionalNumber(options.retryTimeoutInMilliseconds) ?? Number.POSITIVE_INFINITY,
+    // retryTimeoutInMilliseconds is not applied: the library counts attempts itself and would wait
+    // forever for an attempt the host stopped scheduling (what the extension does when it expires).
   };
 }
 

@@ -231,13 +231,15 @@ class TaskReplay {
     }
   }
 
-  /** The retry loop of DurableTask.Core's RetryInterceptor, including its immediate timer after the last attempt. */
+  /**
+   * The retry loop of DurableTask.Core's RetryInterceptor: a timer with exponential backoff after
+   * each failed attempt, and an immediate one after the last.
+   */
   private withRetry(policy: RetryPolicy | undefined, attempt: (done: Settle) => void, settle: Settle): void {
     if (policy === undefined) {
       attempt(settle);
       return;
     }
-    const firstAttempt = this.now;
     const run = (retryCount: number): void => {
       attempt((succeeded) => {
         if (succeeded) {
@@ -248,11 +250,7 @@ class TaskReplay {
           this.scheduleTimer(this.now, () => settle(false));
           return;
         }
-        const delay = retryDelayMs(policy, retryCount, firstAttempt, this.now);
-        if (delay <= 0) {
-          settle(false);
-          return;
-        }
+        const delay = retryDelayMs(policy, retryCount);
         this.scheduleTimer(new Date(this.now.getTime() + delay), () => run(retryCount + 1));
       });
     };
@@ -418,9 +416,7 @@ function describeRecorded(event: HistoryEvent): string {
   }
 }
 
-function retryDelayMs(policy: RetryPolicy, retryCount: number, firstAttempt: Date, now: Date): number {
-  const expiresAt = firstAttempt.getTime() + policy.retryTimeoutMs;
-  if (!(now.getTime() < expiresAt)) return 0;
+function retryDelayMs(policy: RetryPolicy, retryCount: number): number {
   const delay = policy.firstRetryIntervalMs * Math.pow(policy.backoffCoefficient, retryCount);
   return delay < policy.maxRetryIntervalMs ? delay : policy.maxRetryIntervalMs;
 }

@@ -26,7 +26,8 @@ export type ResultSink = (instanceId: string, executionId: string, event: Histor
 const httpTimeoutMs = 240_000;
 
 export class ActivityRunner {
-  private readonly queue: ActivityWork[] = [];
+  private queue: ActivityWork[] = [];
+  private queueHead = 0;
   private readonly known = new Set<string>();
   private running = 0;
   private stopped = false;
@@ -51,7 +52,8 @@ export class ActivityRunner {
   /** Stops starting work; waits up to `graceMs` for running work (whose results are then dropped). */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
-    this.queue.length = 0;
+    this.queue = [];
+    this.queueHead = 0;
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -62,8 +64,12 @@ export class ActivityRunner {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.maxConcurrent && this.queue.length > 0) {
-      const work = this.queue.shift() as ActivityWork;
+    while (!this.stopped && this.running < this.maxConcurrent && this.queueHead < this.queue.length) {
+      const work = this.queue[this.queueHead++] as ActivityWork;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
       this.running++;
       const run = this.execute(work).finally(() => {
         this.running--;

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RouterError } from '../../../../shared/errors/router-error.js';
-import { activeRuntimeStatuses, type RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
+import type { RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { DurableTaskSettings } from '../configuration/durable-task-settings.js';
 import { entityInstanceId, isEntityInstanceId, parseEntityState } from '../entities/entity-batch.js';
 import { EventType, type HistoryEvent } from '../history/history-event.js';
@@ -176,10 +176,6 @@ export class ClientOperations {
     await this.options.work.put([message]);
     this.options.post(instanceId, { kind: 'work', message });
   }
-}
-
-export function isActive(status: RuntimeStatus): boolean {
-  return activeRuntimeStatuses.includes(status) || status === 'ContinuedAsNew';
 }
 
 function validateInstanceId(instanceId: string): void {

@@ -392,7 +392,7 @@ export class OrchestrationExecutor {
               executionId: deterministicGuid(`${instanceId}\n${write.executionId}\n${decision.id}`).replaceAll('-', ''),
               name: decision.name,
               ...(decision.input === undefined ? {} : { input: decision.input }),
-              version: decision.version ?? started.Version ?? this.options.settings.defaultVersion,
+              version: decision.version ?? this.options.settings.defaultVersion,
               parent,
             },
           },

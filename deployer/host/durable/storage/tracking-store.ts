@@ -11,6 +11,7 @@ import {
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
+import { TableRestWriter, type BatchOperation } from './table-rest-writer.js';
 
 export interface InstanceState {
   readonly instanceId: string;
@@ -81,10 +82,19 @@ export class TrackingStore {
     private readonly history: TableClient,
     /** Stamped on every Instances row this store writes, as DurableTask.AzureStorage does. */
     private readonly taskHubName: string,
+    /** Hot-path writers, when the connection has an account key. */
+    private readonly writers: { readonly instances: TableRestWriter; readonly history: TableRestWriter } | undefined,
   ) {}
 
   static open(connectionString: string, tables: TrackingTableNames, taskHubName: string): TrackingStore {
-    return new TrackingStore(createTableClient(connectionString, tables.instances), createTableClient(connectionString, tables.history), taskHubName);
+    const instances = TableRestWriter.forConnection(connectionString, tables.instances);
+    const history = TableRestWriter.forConnection(connectionString, tables.history);
+    return new TrackingStore(
+      createTableClient(connectionString, tables.instances),
+      createTableClient(connectionString, tables.history),
+      taskHubName,
+      instances !== undefined && history !== undefined ? { instances, history } : undefined,
+    );
   }
 
   async ensureTables(): Promise<void> {
@@ -103,7 +113,9 @@ export class TrackingStore {
   /** Creates the row; answers its ETag, or undefined when a row already exists. */
   async createInstance(instanceId: string, update: InstanceUpdate): Promise<string | undefined> {
     try {
-      const response = await this.instances.createEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
+      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+      if (this.writers) return await this.writers.instances.create(entity);
+      const response = await this.instances.createEntity(entity);
       return response.etag ?? '';
     } catch (error) {
       if (statusCodeOf(error) === 409) return undefined;
@@ -114,7 +126,9 @@ export class TrackingStore {
   /** Replaces the row if it still has the given ETag; answers the new ETag, or undefined when it changed meanwhile. */
   async replaceInstance(instanceId: string, update: InstanceUpdate, etag: string): Promise<string | undefined> {
     try {
-      const response = await this.instances.updateEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) }, 'Replace', { etag });
+      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+      if (this.writers) return await this.writers.instances.replaceIfMatch(entity, etag);
+      const response = await this.instances.updateEntity(entity, 'Replace', { etag });
       return response.etag ?? '';
     } catch (error) {
       if (isConflict(error) || isNotFound(error)) return undefined;
@@ -125,7 +139,9 @@ export class TrackingStore {
   /** Sets the given columns, creating the row if needed. */
   async updateInstance(instanceId: string, update: InstanceUpdate): Promise<void> {
     try {
-      await this.instances.upsertEntity({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) }, 'Merge');
+      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+      if (this.writers) await this.writers.instances.upsertMerge(entity);
+      else await this.instances.upsertEntity(entity, 'Merge');
     } catch (error) {
       throw translated(error);
     }
@@ -177,7 +193,9 @@ export class TrackingStore {
     do {
       const chunk = events.slice(written, written + rowsPerBatch);
       const last = written + chunk.length >= events.length;
-      const actions: TransactionAction[] = chunk.map((event, i) => ['upsert', toHistoryRow(partition, firstIndex + written + i, executionId, event), 'Replace']);
+      const operations: BatchOperation[] = chunk.map((event, i) => ({
+        kind: 'upsertReplace', entity: toHistoryRow(partition, firstIndex + written + i, executionId, event),
+      }));
       const sentinel = {
         partitionKey: partition,
         rowKey: sentinelRowKey,
@@ -186,8 +204,8 @@ export class TrackingStore {
         ConsumedMessages: JSON.stringify(last ? consumed : []),
         ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
       };
-      actions.push(current === undefined ? ['create', sentinel] : ['update', sentinel, 'Merge', { etag: current }]);
-      current = await this.submit(actions, instanceId);
+      operations.push(current === undefined ? { kind: 'create', entity: sentinel } : { kind: 'mergeIfMatch', entity: sentinel, etag: current });
+      current = await this.submit(operations, instanceId);
       written += chunk.length;
     } while (written < events.length);
     return current;
@@ -233,10 +251,11 @@ export class TrackingStore {
     return { ...instanceColumnsOf(update), TaskHubName: this.taskHubName };
   }
 
-  private async submit(actions: TransactionAction[], instanceId: string): Promise<string> {
+  private async submit(operations: readonly BatchOperation[], instanceId: string): Promise<string> {
     try {
-      const response = await this.history.submitTransaction(actions);
-      const etag = response.subResponses[actions.length - 1]?.etag;
+      const etag = this.writers
+        ? (await this.writers.history.submitBatch(operations)).at(-1)
+        : (await this.history.submitTransaction(operations.map(sdkAction))).subResponses[operations.length - 1]?.etag;
       if (etag === undefined) throw new Error(`Table storage did not return the new checkpoint ETag of instance "${instanceId}".`);
       return etag;
     } catch (error) {
@@ -246,6 +265,19 @@ export class TrackingStore {
       }
       throw translated(error);
     }
+  }
+}
+
+function sdkAction(operation: BatchOperation): TransactionAction {
+  switch (operation.kind) {
+    case 'upsertReplace':
+      return ['upsert', operation.entity, 'Replace'];
+    case 'create':
+      return ['create', operation.entity];
+    case 'mergeIfMatch':
+      return ['update', operation.entity, 'Merge', { etag: operation.etag }];
+    case 'delete':
+      return ['delete', { partitionKey: operation.partitionKey, rowKey: operation.rowKey }];
   }
 }
 

@@ -48,6 +48,14 @@ describe('the durable HTTP API and client', () => {
     })
     .activity('echo', (input: unknown) => input)
     .entity('counter', counter as EntityHandler<unknown>)
+    .orchestration('breakCounter', function* (context) {
+      try {
+        yield context.df.callEntity(new df.EntityId('counter', 'broken'), 'explode');
+        return 'no error';
+      } catch (error) {
+        return `caught ${(error as Error).constructor.name}`;
+      }
+    })
     .orchestration('useCounter', function* (context) {
       const entity = new df.EntityId('counter', context.df.getInput() as string);
       context.df.signalEntity(entity, 'add', 5);
@@ -216,6 +224,9 @@ describe('the durable HTTP API and client', () => {
     const status = await waitForStatus(url, id);
     assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
     assert.equal(status.output, 15);
+
+    const broken = await startOrchestration(url, 'breakCounter');
+    assert.equal((await waitForStatus(url, broken)).output, 'caught Error');
 
     assert.equal((await fetch(`${url}${api}/entities/counter/k1`)).status, 404);
     assert.equal((await post(url, 'entities/counter/k1?op=add', 7)).status, 202);

@@ -105,6 +105,10 @@ describe('durable orchestrations in the engine', () => {
       yield context.df.callActivity('greet', 'before');
       throw new Error('the orchestrator broke');
     })
+    .orchestration('bigResult', function* (context) {
+      return yield context.df.callActivity('huge');
+    })
+    .activity('huge', () => 'x'.repeat(40_000))
     .orchestration('httpCaller', function* (context) {
       const response = (yield context.df.callHttp({ method: 'GET', url: `${httpTargetUrl}/start` })) as { statusCode: number; content: string };
       return { statusCode: response.statusCode, content: response.content };
@@ -238,11 +242,47 @@ describe('durable orchestrations in the engine', () => {
     assert.match(String(status.output), /^Orchestrator function 'thrower' failed: the orchestrator broke/);
   });
 
+  it('fails an instance whose result is too large for Table storage, with a clear error', async () => {
+    const id = await startOrchestration(url, 'bigResult');
+    const status = await waitForStatus(url, id);
+    assert.equal(status.runtimeStatus, 'Failed');
+    assert.match(String(status.output), /too large for Azure Table storage/);
+  });
+
   it('calls HTTP endpoints and follows the 202 polling pattern', async () => {
     const id = await startOrchestration(url, 'httpCaller');
     const status = await waitForStatus(url, id);
     assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
     assert.deepEqual(status.output, { statusCode: 200, content: 'done polling' });
     assert.equal(polls, 2);
+  });
+});
+
+describe('orchestration versioning', () => {
+  let strict: EngineHarness;
+  const invoker = new LibraryInvoker()
+    .orchestration('versioned', function* (context) {
+      yield context.df.callActivity('noop');
+      return context.df.version ?? null;
+    })
+    .activity('noop', () => null);
+  before(async () => {
+    strict = await startEngine({
+      invoker, connectionString: azurite.connectionString,
+      durableTask: { hubName: 'StrictHub', defaultVersion: '1.0', versionMatchStrategy: 'Strict', versionFailureStrategy: 'Fail' },
+    });
+  });
+  after(async () => {
+    await strict?.stop();
+  });
+
+  it('runs instances of its own version and fails others under Strict/Fail', async () => {
+    const mine = await startOrchestration(strict.url, 'versioned');
+    assert.equal((await waitForStatus(strict.url, mine)).output, '1.0');
+    const response = await fetch(`${strict.url}/runtime/webhooks/durabletask/orchestrators/versioned?version=2.0`, { method: 'POST' });
+    const other = ((await response.json()) as { id: string }).id;
+    const status = await waitForStatus(strict.url, other);
+    assert.equal(status.runtimeStatus, 'Failed');
+    assert.match(String(status.output), /version "2.0" does not match this app's version "1.0"/);
   });
 });

@@ -12,7 +12,7 @@ const all = (...children: OrchestratorAction[]): OrchestratorAction => ({ kind: 
 const any = (...children: OrchestratorAction[]): OrchestratorAction => ({ kind: 'whenAny', children });
 const retry = (first: number, attempts: number, extra: Partial<RetryPolicy> = {}): RetryPolicy => ({
   firstRetryIntervalMs: first, maxNumberOfAttempts: attempts, backoffCoefficient: 1,
-  maxRetryIntervalMs: Number.POSITIVE_INFINITY, retryTimeoutMs: Number.POSITIVE_INFINITY, ...extra,
+  maxRetryIntervalMs: Number.POSITIVE_INFINITY, ...extra,
 });
 
 function decide(history: HistoryEvent[], actions: OrchestratorAction[]): readonly Decision[] {
@@ -93,10 +93,11 @@ describe('replaying actions against history', () => {
     assert.deepEqual(decide(givenUp, [action, activity('Compensate')]).map((d) => [d.id, kindName(d)]), [[6, 'Compensate']]);
   });
 
-  it('stops retrying without a timer once the retry timeout has passed', () => {
-    const action = activity('Flaky', undefined, retry(1000, 5, { retryTimeoutMs: 5000 }));
-    const late = [...start, e.taskScheduled(0, 'Flaky'), e.completed(), e.started(6), e.taskFailed(0, 'slow', 6)];
-    assert.deepEqual(decide(late, [action, activity('Next')]).map((d) => [d.id, kindName(d)]), [[1, 'Next']]);
+  it('caps the backoff at the maximum retry interval', () => {
+    const action = activity('Flaky', undefined, retry(1000, 5, { backoffCoefficient: 10, maxRetryIntervalMs: 4000 }));
+    const history = [...start, e.taskScheduled(0, 'Flaky'), e.completed(), e.started(1), e.taskFailed(0, 'first', 1), e.timerCreated(1, 2),
+      e.completed(1), e.started(2), e.timerFired(1, 2), e.taskScheduled(2, 'Flaky'), e.completed(2), e.started(3), e.taskFailed(2, 'second', 3)];
+    assert.deepEqual(decide(history, [action]), [{ kind: 'createTimer', id: 3, fireAt: at(7) }]);
   });
 
   it('names sub-orchestrations after the execution and sequence number unless an id is given', () => {
