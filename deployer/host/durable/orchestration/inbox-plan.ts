@@ -55,6 +55,8 @@ export interface InboxPlan {
   readonly recover: boolean;
   /** Messages dropped, with why, for the log. */
   readonly dropped: readonly string[];
+  /** Sub-orchestration starts refused because the instance is already running: their parents must hear of it. */
+  readonly refusedStarts: readonly { readonly parent: ParentInstanceInfo; readonly reason: string }[];
 }
 
 export function viewExecution(events: readonly HistoryEvent[], consumed: readonly string[]): ExecutionView {
@@ -100,6 +102,7 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
   const consumed: string[] = [];
   const held: InboxItem[] = [];
   const dropped: string[] = [];
+  const refusedStarts: { parent: ParentInstanceInfo; reason: string }[] = [];
   const answered = new Set(view.answered);
 
   const currentExecution = (): string | undefined => start?.executionId ?? view.executionId;
@@ -146,6 +149,9 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
               dropped.push(`a repeated start of execution ${body.executionId}`);
             } else if (active()) {
               dropped.push(`a start of execution ${body.executionId} while execution ${currentExecution() ?? ''} is still running`);
+              if (body.parent !== undefined) {
+                refusedStarts.push({ parent: body.parent, reason: `An orchestration instance with this id is already running (execution ${currentExecution() ?? ''}).` });
+              }
             } else {
               start = {
                 executionId: body.executionId, name: body.name,
@@ -210,7 +216,7 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
     ...(start === undefined ? {} : { start }),
     ...(control === undefined ? {} : { control }),
     events, consumed: control?.kind === 'suspend' ? consumed.filter((key) => !heldKeys(held).has(key)) : consumed,
-    held, recover, dropped,
+    held, recover, dropped, refusedStarts,
   };
 }
 

@@ -108,6 +108,7 @@ export class OrchestrationExecutor {
     const continuation = view.continued ? this.continuationOf(state.events, view.executionId ?? '') : undefined;
     const plan = planInbox(view, continuation === undefined ? items : [{ kind: 'start', start: continuation }, ...items]);
     for (const reason of plan.dropped) this.options.logger.debug({ instanceId }, `Dropped ${reason}`);
+    if (plan.refusedStarts.length > 0) await this.refuseStarts(instanceId, plan.refusedStarts);
 
     if (plan.start !== undefined) {
       const started = this.executionStarted(instanceId, plan.start);
@@ -434,6 +435,25 @@ export class OrchestrationExecutor {
       });
     }
     return messages;
+  }
+
+  /** Tells the parents of refused sub-orchestration starts that their call failed. */
+  private async refuseStarts(instanceId: string, refused: InboxPlan['refusedStarts']): Promise<void> {
+    const now = new Date().toISOString();
+    const messages = refused.map(({ parent, reason }): WorkMessage => ({
+      instanceId: parent.OrchestrationInstance.InstanceId,
+      key: newMessageKey(),
+      body: {
+        kind: 'event',
+        executionId: parent.OrchestrationInstance.ExecutionId,
+        event: {
+          EventType: EventType.SubOrchestrationInstanceFailed, EventId: -1, Timestamp: now, TaskScheduledId: parent.TaskScheduleId,
+          Reason: `Sub-orchestration '${instanceId}' could not start: ${reason}`, Details: reason,
+        },
+      },
+    }));
+    await this.options.work.put(messages);
+    for (const message of messages) this.options.post(message.instanceId, { kind: 'work', message });
   }
 
   private async updateInstanceRow(instanceId: string, state: CachedInstance, write: EpisodeWrite): Promise<void> {

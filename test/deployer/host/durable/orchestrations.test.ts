@@ -77,6 +77,14 @@ describe('durable orchestrations in the engine', () => {
       const two = yield context.df.callSubOrchestrator('chain', 'named', `${context.df.instanceId}-named`);
       return [one, two];
     })
+    .orchestration('callsBusyChild', function* (context) {
+      try {
+        yield context.df.callSubOrchestrator('chain', 'x', 'busy-child');
+        return 'started';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })
     .orchestration('parentWithRetry', function* (context) {
       return yield context.df.callSubOrchestratorWithRetry('failingChild', new df.RetryOptions(50, 2), context.df.instanceId);
     })
@@ -210,6 +218,16 @@ describe('durable orchestrations in the engine', () => {
     assert.deepEqual(status.output, ['Hello Hello Hello child', 'Hello Hello Hello named']);
     const named = await readStatus(url, 'parent-1-named');
     assert.equal(named.body?.runtimeStatus, 'Completed');
+  });
+
+  it('fails a sub-orchestration call whose instance id is already running', async () => {
+    await startOrchestration(url, 'approval', undefined, 'busy-child');
+    await waitForStatus(url, 'busy-child', (s) => s.runtimeStatus === 'Running');
+    const id = await startOrchestration(url, 'callsBusyChild');
+    const status = await waitForStatus(url, id);
+    assert.match(String(status.output), /Sub-orchestration 'busy-child' could not start: An orchestration instance with this id is already running/);
+    assert.equal((await post(url, 'instances/busy-child/raiseEvent/approve', 'ok')).status, 202);
+    assert.equal((await waitForStatus(url, 'busy-child')).output, 'ok');
   });
 
   it('retries a failing sub-orchestration', async () => {
