@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RouterError } from '../../shared/errors/router-error.js';
 import { minAdminKeyLength } from '../../shared/config/router-environment.js';
+import { readFileIfExists } from '../../shared/files/optional-file.js';
 
 /**
  * Without ROUTER_ADMIN_KEY the embedded stack generates a key once and keeps it (mode 0600) under
@@ -14,13 +15,14 @@ export function adminKeyFile(dataDir: string): string {
 
 export async function readStoredAdminKey(dataDir: string): Promise<string | undefined> {
   const file = adminKeyFile(dataDir);
+  let text: string | undefined;
   try {
-    const stored = (await readFile(file, 'utf8')).trim();
-    return stored.length >= minAdminKeyLength ? stored : undefined;
+    text = await readFileIfExists(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RouterError('INVALID_CONFIGURATION', `Cannot read the admin key file ${file}: ${(error as Error).message}`, { cause: error });
   }
+  const stored = text?.trim();
+  return stored !== undefined && stored.length >= minAdminKeyLength ? stored : undefined;
 }
 
 export async function readOrCreateAdminKey(dataDir: string): Promise<{ adminKey: string; generated: boolean }> {

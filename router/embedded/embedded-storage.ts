@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
+import { readFileIfExists } from '../../shared/files/optional-file.js';
 
 /**
  * The embedded Azurite, on the same port at every start: the apps the control plane runs keep
@@ -28,13 +29,8 @@ export async function startEmbeddedStorage(dataDir: string): Promise<RunningAzur
 }
 
 async function readPort(file: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(file);
+  if (text === undefined) return undefined;
   const port = Number(text.trim());
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RouterError('INVALID_CONFIGURATION', `${file} does not hold a port number; delete it to pick a new port (apps released before will need releasing again).`);
   return port;

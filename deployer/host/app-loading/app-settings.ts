@@ -3,9 +3,9 @@
  * variables (app settings), except that a variable already set in the environment wins, as in
  * `func start` (v4 skips a key the process environment already has).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RouterError } from '../../../shared/errors/router-error.js';
+import { readFileIfExists } from '../../../shared/files/optional-file.js';
 
 export interface LocalSettings {
   readonly values: Readonly<Record<string, string>>;
@@ -41,13 +41,8 @@ export function parseLocalSettings(json: unknown, file = 'local.settings.json'):
 
 export async function readLocalSettings(appDir: string): Promise<LocalSettings | undefined> {
   const file = path.join(appDir, 'local.settings.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(file);
+  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));

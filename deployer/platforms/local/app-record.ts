@@ -5,9 +5,10 @@
  * holds them): it is written owner-only (0600) and never logged.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RouterError } from '../../../shared/errors/router-error.js';
+import { readFileIfExists } from '../../../shared/files/optional-file.js';
 
 export interface LocalAppRecord {
   readonly schema: 1;
@@ -28,14 +29,9 @@ const recordFileName = 'app.json';
 
 export async function readAppRecord(appDir: string): Promise<LocalAppRecord | undefined> {
   const file = path.join(appDir, recordFileName);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    // A folder without a record is a provision that was cut off before it wrote one: no app yet.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(file);
+  // A folder without a record is a provision that was cut off before it wrote one: no app yet.
+  if (text === undefined) return undefined;
   return parseAppRecord(text, file);
 }
 
