@@ -17,6 +17,7 @@ import { routerAppSettings } from '../../../router/app-configuration/app-setting
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
 import { repositoryRoot, sampleAppDir } from '../host/fixture-apps.js';
 import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, type ContractPackages } from '../platform/platform-contract.js';
+import { processExists } from '../../fixtures/process-exists.js';
 
 const azurite = await startAzuriteForTests();
 // Under the repository, so that the apps' code resolves @azure/functions from its node_modules.
@@ -273,16 +274,6 @@ describe('LocalPlatform', () => {
     assert.equal(status.output?.appVersion, pkg.version);
   });
 });
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;

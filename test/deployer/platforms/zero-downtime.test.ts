@@ -19,6 +19,7 @@ import { routerAppSettings } from '../../../router/app-configuration/app-setting
 import { stageAppAsVersion } from '../../../router/embedded/staged-app.js';
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
 import { fixtureApp, repositoryRoot } from '../host/fixture-apps.js';
+import { processExists } from '../../fixtures/process-exists.js';
 
 const azurite = await startAzuriteForTests();
 const workDir = path.join(repositoryRoot, '.data', 'test', `zero-downtime-${randomUUID()}`);
@@ -79,16 +80,6 @@ async function stagedPackage(version: string): Promise<DeploymentPackage> {
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(url, init);
   return { status: response.status, body: (await response.json()) as T };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
 }
 
 describe('zero-downtime replacement on the local platform', () => {
