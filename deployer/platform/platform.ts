@@ -1,7 +1,7 @@
 /**
  * The Platform port: what the router's release, drain and decommission orchestrations need from
- * wherever Function Apps run. Adapters: deployer/platforms/local (a process of the local host per
- * app) and, later, Azure (ARM). Every adapter passes test/deployer/platform/platform-contract.ts.
+ * wherever Function Apps run. Adapters: deployer/platform/local (a process of the local host per
+ * app) and deployer/platform/azure (ARM). Every adapter passes test/deployer/platform/platform-contract.ts.
  *
  * Shaped by the slower of the two, Azure: every operation is idempotent, so an orchestration that
  * resumes after a crash may repeat any step; apps are named by the caller (the name is the
@@ -48,6 +48,21 @@ export interface Platform {
 
   /** Every app this router owns (found by the ownership tag, as on Azure), by name. */
   list(): Promise<PlatformApp[]>;
+
+  /**
+   * The keys a caller of the app presents (as the Functions host checks them): the host's
+   * `default` function key and the durable extension's system key. Secrets: never logged. On
+   * Azure the system key exists once the app has run its durable extension (after a deploy).
+   */
+  keys(appName: string): Promise<AppKeys>;
+}
+
+/** An app's keys, as its host checks them; values are secrets. */
+export interface AppKeys {
+  /** The host's `default` function key: opens the app's functions of authLevel `function`. */
+  readonly function: string;
+  /** The `durabletask_extension` system key: opens the durable HTTP API (`/runtime/webhooks/durabletask`). */
+  readonly durableTask: string;
 }
 
 export interface ProvisionRequest {

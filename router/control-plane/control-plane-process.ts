@@ -4,7 +4,7 @@
  * child processes on the local platform, go with it and come back when it starts again.
  */
 import path from 'node:path';
-import { startLocalAppProcess } from '../../deployer/platforms/local/local-app-process.js';
+import { startLocalAppProcess } from '../../deployer/platform/local/local-app-process.js';
 import { controlPlaneTaskHubFor } from '../app-configuration/app-naming.js';
 import { defaultRouterId } from '../app-configuration/router-identity.js';
 import { writeControlPlaneAppDirectory } from './control-plane-app-directory.js';

@@ -13,7 +13,7 @@ import { DemoSession } from './demo-session.js';
 import { runDemoStory } from './demo-story.js';
 import { Narrator } from './narrator.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 // Inside the project: the apps resolve @azure/functions and durable-functions from its node_modules.
 const dataDir = path.join(root, '.data', 'demo');
 const drainPollMs = 1_000;

@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import { TableVersionMapStore } from '../../../shared/stores/table-version-map-store.js';
 import { TrackingStoreReader } from '../../../shared/tracking-store/tracking-store-reader.js';
 import type { Platform } from '../../../deployer/platform/platform.js';
-import { LocalPlatform } from '../../../deployer/platforms/local/local-platform.js';
+import { LocalPlatform } from '../../../deployer/platform/local/local-platform.js';
 import { PackageIntake } from '../../releases/package/package-intake.js';
 import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
 import { KeptPackages } from '../packages/kept-packages.js';

@@ -1,6 +1,6 @@
 /**
  * The behaviour every Platform adapter must have, run against each adapter by its own test file
- * (e.g. test/deployer/platforms/local-platform.test.ts) with real apps: the fixture app
+ * (e.g. test/deployer/platform/local/local-platform.test.ts) with real apps: the fixture app
  * test/fixtures/apps/platform-app, which reports its package version and settings from inside.
  */
 import assert from 'node:assert/strict';
@@ -206,6 +206,15 @@ export function describePlatformContract(name: string, setup: () => PlatformCont
         const listed = (await platform.list()).find((app) => app.name === wanted.appName);
         assert.equal(listed?.deployment?.sha256, packages.v2Zip.sha256);
         assert.equal(listed?.version, '4.2.0', 'the version an app was provisioned for stays');
+      });
+
+      it('keeps the app\'s keys: two distinct secrets, the same after a redeploy', async () => {
+        const keys = await platform.keys(wanted.appName);
+        assert.match(keys.function, /^[\x21-\x7e]{16,}$/);
+        assert.match(keys.durableTask, /^[\x21-\x7e]{16,}$/);
+        assert.notEqual(keys.function, keys.durableTask);
+        assert.deepEqual(await platform.keys(wanted.appName), keys);
+        await rejectsWith(platform.keys('contract-never-provisioned'), 'PLATFORM_APP_NOT_FOUND');
       });
 
       it('reports a package whose code does not start, saying why', async () => {

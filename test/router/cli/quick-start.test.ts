@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { zipDirectory } from '../../../deployer/platform/package/directory-zip.js';
 import { stageAppAsVersion } from '../../../router/embedded/staged-app.js';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const cli = path.join(root, 'dist', 'router', 'cli', 'main.js');
 const sampleApp = path.join(root, 'templates', 'sample-app');
 const run = promisify(execFile);

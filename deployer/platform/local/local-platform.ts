@@ -29,11 +29,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { isRouterError, RouterError } from '../../../shared/errors/router-error.js';
-import { resolvePackageLimits, type PackageLimits } from '../../platform/package/package-limits.js';
-import { isLocalOnlyPath } from '../../platform/package/package-paths.js';
-import { unpackPackage } from '../../platform/package/package-unpacking.js';
-import { assertAppName, assertProvisionRequest, assertSettings } from '../../platform/platform-input.js';
-import type { AppHealth, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../../platform/platform.js';
+import { resolvePackageLimits, type PackageLimits } from '../package/package-limits.js';
+import { isLocalOnlyPath } from '../package/package-paths.js';
+import { unpackPackage } from '../package/package-unpacking.js';
+import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
+import { defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets } from '../../host/keys/host-secrets.js';
+import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { AppListener } from './app-listener.js';
 import { readAppRecord, writeAppRecord, type LocalAppRecord } from './app-record.js';
 import { probeHost } from './host-health-probe.js';
@@ -154,6 +155,8 @@ export class LocalPlatform implements Platform {
           settings: {},
         };
         await mkdir(this.#appDir(request.appName), { recursive: true });
+        // Keys first: an app exists only once its record does, and it has keys from then on.
+        await ensureHostSecrets(this.#secretsDir(request.appName));
         await writeAppRecord(this.#appDir(request.appName), created);
         return created;
       });
@@ -243,6 +246,19 @@ export class LocalPlatform implements Platform {
     return (await this.#allRecords()).filter((record) => record.owner === this.#owner).map((record) => this.#view(record));
   }
 
+  async keys(appName: string): Promise<AppKeys> {
+    assertAppName(appName);
+    await this.#ownedRecord(appName);
+    // Apps provisioned before keys existed get theirs now, as a Functions host makes them on first start.
+    const secrets = await ensureHostSecrets(this.#secretsDir(appName));
+    const functionKey = secrets.functionKeys[defaultFunctionKeyName];
+    const durableTask = secrets.systemKeys[durableTaskSystemKeyName];
+    if (functionKey === undefined || durableTask === undefined) {
+      throw new RouterError('PLATFORM_OPERATION_FAILED', `The keys of the app "${appName}" lack the ${functionKey === undefined ? `"${defaultFunctionKeyName}" function key` : `"${durableTaskSystemKeyName}" system key`}.`, { details: { appName } });
+    }
+    return { function: functionKey, durableTask };
+  }
+
   /** Starts every deployed app of this owner that is not running, on its recorded port. */
   async resume(): Promise<ResumeReport> {
     const started: string[] = [];
@@ -282,6 +298,11 @@ export class LocalPlatform implements Platform {
 
   #appDir(appName: string): string {
     return path.join(this.#root, appsDirName, appName);
+  }
+
+  /** The app host's keys folder (its host.json), beside the app's record and outside its code. */
+  #secretsDir(appName: string): string {
+    return path.join(this.#appDir(appName), 'secrets');
   }
 
   #isRunning(appName: string): boolean {

@@ -8,16 +8,16 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { waitForHealthy } from '../../../deployer/platform/health-wait.js';
-import { resolvePackageLimits } from '../../../deployer/platform/package/package-limits.js';
-import { packageContentHash, unpackPackage } from '../../../deployer/platform/package/package-unpacking.js';
-import { LocalPlatform, type LocalPlatformOptions } from '../../../deployer/platforms/local/local-platform.js';
-import { isPortFree } from '../../../deployer/platforms/local/port-allocation.js';
-import { routerAppSettings } from '../../../router/app-configuration/app-settings.js';
-import { startAzuriteForTests } from '../../fixtures/azurite.js';
-import { repositoryRoot, sampleAppDir } from '../host/fixture-apps.js';
-import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, type ContractPackages } from '../platform/platform-contract.js';
-import { processExists } from '../../fixtures/process-exists.js';
+import { waitForHealthy } from '../../../../deployer/platform/health-wait.js';
+import { resolvePackageLimits } from '../../../../deployer/platform/package/package-limits.js';
+import { packageContentHash, unpackPackage } from '../../../../deployer/platform/package/package-unpacking.js';
+import { LocalPlatform, type LocalPlatformOptions } from '../../../../deployer/platform/local/local-platform.js';
+import { isPortFree } from '../../../../deployer/platform/local/port-allocation.js';
+import { routerAppSettings } from '../../../../router/app-configuration/app-settings.js';
+import { startAzuriteForTests } from '../../../fixtures/azurite.js';
+import { repositoryRoot, sampleAppDir } from '../../host/fixture-apps.js';
+import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, type ContractPackages } from '../platform-contract.js';
+import { processExists } from '../../../fixtures/process-exists.js';
 
 const azurite = await startAzuriteForTests();
 // Under the repository, so that the apps' code resolves @azure/functions from its node_modules.
@@ -70,7 +70,7 @@ describe('LocalPlatform', () => {
     const app = await platform.get('keeps-previous');
     assert.equal(app?.deployment?.sha256, packages.v1.sha256, 'the record still names the running package');
     assert.equal((await platform.health('keeps-previous')).healthy, true);
-    assert.deepEqual((await readdir(path.join(platform.root, 'apps', 'keeps-previous'))).sort(), ['app.json', 'site']);
+    assert.deepEqual((await readdir(path.join(platform.root, 'apps', 'keeps-previous'))).sort(), ['app.json', 'secrets', 'site']);
   });
 
   it('a first package that does not start leaves the app with no code running', async () => {
@@ -114,7 +114,7 @@ describe('LocalPlatform', () => {
     const info = await appInfo(url);
     assert.equal(info.message, 'kept');
     assert.equal(info.version, '1.0.0');
-    assert.deepEqual((await readdir(appDir)).sort(), ['app.json', 'site']);
+    assert.deepEqual((await readdir(appDir)).sort(), ['app.json', 'secrets', 'site']);
     assert.deepEqual(await second.resume(), { started: [], failed: [] }, 'resuming twice starts nothing twice');
     assert.equal((await stat(path.join(appDir, 'app.json'))).mode & 0o777, 0o600);
   });
@@ -124,7 +124,7 @@ describe('LocalPlatform', () => {
     const child = spawn(
       process.execPath,
       [
-        path.join(repositoryRoot, 'dist', 'test', 'deployer', 'platforms', 'fixtures', 'platform-child.js'),
+        path.join(repositoryRoot, 'dist', 'test', 'deployer', 'platform', 'local', 'fixtures', 'platform-child.js'),
         root,
         'orphan-check',
         packages.v1.path,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { isRouterError } from '../../../shared/errors/router-error.js';
-import { startLocalAppProcess } from '../../../deployer/platforms/local/local-app-process.js';
-import { startAzuriteForTests } from '../../fixtures/azurite.js';
-import { fixtureApp } from '../host/fixture-apps.js';
-import { appInfo } from '../platform/platform-contract.js';
+import { isRouterError } from '../../../../shared/errors/router-error.js';
+import { startLocalAppProcess } from '../../../../deployer/platform/local/local-app-process.js';
+import { startAzuriteForTests } from '../../../fixtures/azurite.js';
+import { fixtureApp } from '../../host/fixture-apps.js';
+import { appInfo } from '../platform-contract.js';
 
 const azurite = await startAzuriteForTests();
 const settings = { AzureWebJobsStorage: azurite.connectionString, FIXTURE_MESSAGE: 'given' };
