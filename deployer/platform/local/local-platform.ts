@@ -33,7 +33,9 @@ import { resolvePackageLimits, type PackageLimits } from '../package/package-lim
 import { isLocalOnlyPath } from '../package/package-paths.js';
 import { unpackPackage } from '../package/package-unpacking.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
-import { defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets } from '../../host/keys/host-secrets.js';
+import {
+  defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets, writeHostSecrets, type HostSecrets,
+} from '../../host/keys/host-secrets.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { AppListener } from './app-listener.js';
 import { readAppRecord, writeAppRecord, type LocalAppRecord } from './app-record.js';
@@ -257,6 +259,27 @@ export class LocalPlatform implements Platform {
       throw new RouterError('PLATFORM_OPERATION_FAILED', `The keys of the app "${appName}" lack the ${functionKey === undefined ? `"${defaultFunctionKeyName}" function key` : `"${durableTaskSystemKeyName}" system key`}.`, { details: { appName } });
     }
     return { function: functionKey, durableTask };
+  }
+
+  /** All of the app host's keys, master key included (what ARM's listHostKeys answers); not part of the port. */
+  async hostSecrets(appName: string): Promise<HostSecrets> {
+    assertAppName(appName);
+    await this.#ownedRecord(appName);
+    return ensureHostSecrets(this.#secretsDir(appName));
+  }
+
+  /** Adds or replaces one key (what ARM's createOrUpdateHostSecret does); the app's host picks it up while it runs. */
+  async setHostSecret(appName: string, group: 'masterKey' | 'functionKeys' | 'systemKeys', name: string, value: string): Promise<HostSecrets> {
+    assertAppName(appName);
+    return this.#exclusive(appName, async () => {
+      await this.#ownedRecord(appName);
+      const current = await ensureHostSecrets(this.#secretsDir(appName));
+      const next: HostSecrets = group === 'masterKey'
+        ? { ...current, masterKey: value }
+        : { ...current, [group]: { ...current[group], [name]: value } };
+      await writeHostSecrets(this.#secretsDir(appName), next);
+      return next;
+    });
   }
 
   /** Starts every deployed app of this owner that is not running, on its recorded port. */
