@@ -9,7 +9,10 @@
  * Errors are RouterErrors: PLATFORM_APP_NOT_FOUND, PLATFORM_APP_NAME_TAKEN, PLATFORM_DEPLOY_FAILED,
  * PLATFORM_OPERATION_FAILED, INVALID_REQUEST (a malformed name or tag).
  */
+import type { AppKeys } from '../../shared/secrets/app-keys.js';
 import type { RouteKey } from '../../shared/versions/version-map.js';
+
+export type { AppKeys };
 
 export interface Platform {
   /**
@@ -55,14 +58,6 @@ export interface Platform {
    * Azure the system key exists once the app has run its durable extension (after a deploy).
    */
   keys(appName: string): Promise<AppKeys>;
-}
-
-/** An app's keys, as its host checks them; values are secrets. */
-export interface AppKeys {
-  /** The host's `default` function key: opens the app's functions of authLevel `function`. */
-  readonly function: string;
-  /** The `durabletask_extension` system key: opens the durable HTTP API (`/runtime/webhooks/durabletask`). */
-  readonly durableTask: string;
 }
 
 export interface ProvisionRequest {

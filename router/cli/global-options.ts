@@ -1,5 +1,5 @@
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
-import { readStoredAdminKey } from '../embedded/admin-key-file.js';
+import { readKeptKey } from '../embedded/kept-keys.js';
 import { AdminClient } from './admin-client.js';
 
 export interface GlobalOptions {
@@ -11,7 +11,7 @@ export interface GlobalOptions {
 /** --admin-key, else ROUTER_ADMIN_KEY (commander merges both), else the key `start` generated here. */
 export async function resolveAdminKey(options: GlobalOptions, dataDir = '.data'): Promise<string> {
   if (options.adminKey !== undefined && options.adminKey !== '') return options.adminKey;
-  const stored = await readStoredAdminKey(dataDir);
+  const stored = await readKeptKey(dataDir, 'admin');
   if (stored === undefined) {
     throw new RouterError('UNAUTHORIZED', 'No admin key: pass --admin-key or set ROUTER_ADMIN_KEY (`durable-router start` prints it).');
   }

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const stack: EmbeddedStack = await startEmbeddedStack({
     dataDir,
     port: Number(process.env['ROUTER_PORT'] ?? 0),
-    adminKey: undefined,
+    keys: {},
     storage: undefined,
     packageDirs: [path.join(dataDir, 'packages')],
     backends: undefined,

@@ -7,7 +7,9 @@ import { TableVersionMapStore } from '../../shared/stores/table-version-map-stor
 import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
-import { readOrCreateAdminKey } from './admin-key-file.js';
+import { TableAppKeyStore } from '../../shared/stores/table-app-key-store.js';
+import type { RouterKeys } from '../../shared/secrets/app-keys.js';
+import { readOrCreateKeptKey, type KeptKey } from './kept-keys.js';
 import { startEmbeddedStorage } from './embedded-storage.js';
 import type { BackendsFile } from './backends-file.js';
 import { seedReleases } from './seed-releases.js';
@@ -20,7 +22,8 @@ export interface EmbeddedStackOptions {
    */
   readonly dataDir: string;
   readonly port: number;
-  readonly adminKey: string | undefined;
+  /** Keys the environment gives (ROUTER_ADMIN_KEY, ROUTER_FUNCTION_KEY, ROUTER_DURABLE_KEY, ROUTER_SECRETS_KEY); the others are kept under `dataDir`. */
+  readonly keys: Partial<Record<KeptKey, string | undefined>>;
   /** A Table storage connection string; default: the embedded Azurite. */
   readonly storage: string | undefined;
   /** Absolute folders a release may name its package from (by path). */
@@ -36,8 +39,10 @@ export interface EmbeddedStackOptions {
 export interface EmbeddedStack {
   readonly url: string;
   readonly adminKey: string;
-  /** True when the admin key was generated (and stored under the data directory). */
-  readonly adminKeyGenerated: boolean;
+  /** What clients present to the router (the durable API key is also in every URL it returns). */
+  readonly routerKeys: RouterKeys;
+  /** The keys this start generated (and stored under the data directory). */
+  readonly generatedKeys: readonly KeptKey[];
   readonly controlPlaneUrl: string;
   /** The versions that serve (active), after the backends file's releases. */
   readonly apps: readonly { readonly version: string; readonly url: string }[];
@@ -62,8 +67,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   try {
     const dataDir = path.resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
-    const { adminKey, generated } =
-      options.adminKey === undefined ? await readOrCreateAdminKey(dataDir) : { adminKey: options.adminKey, generated: false };
+    const generatedKeys: KeptKey[] = [];
+    const keyOf = async (name: KeptKey): Promise<string> => {
+      const given = options.keys[name];
+      if (given !== undefined) return given;
+      const kept = await readOrCreateKeptKey(dataDir, name);
+      if (kept.generated) generatedKeys.push(name);
+      return kept.value;
+    };
+    const adminKey = await keyOf('admin');
+    const routerKeys: RouterKeys = { function: await keyOf('function'), durableApi: await keyOf('durable') };
+    const secretsKey = await keyOf('secrets');
 
     let storage = options.storage;
     if (storage === undefined) {
@@ -81,6 +95,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       dataDir: path.join(dataDir, 'control-plane'),
       platformRoot: path.join(dataDir, 'platform'),
       key: controlPlaneKey,
+      secretsKey,
       packageDirs: [...options.packageDirs, seedDir],
       ...(options.drainPollMs === undefined ? {} : { drainPollMs: options.drainPollMs }),
       ...(options.decommissionGraceMs === undefined ? {} : { decommissionGraceMs: options.decommissionGraceMs }),
@@ -100,6 +115,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       store: new TableVersionMapStore(storage, { clientOptions: noRetries }),
       trackingStore: new TrackingStoreReader(storage, { clientOptions: noRetries }),
       adminKey,
+      routerKeys,
+      appKeys: new TableAppKeyStore(storage, { secretsKey, clientOptions: noRetries }),
       controlPlane: { url: controlPlane.url, key: controlPlaneKey },
       logger,
       handleSignals: false,
@@ -118,7 +135,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       : await seedReleases({ frontDoorUrl: frontDoor.url, adminKey, store, stagingDir: seedDir, backends: options.backends, logger });
     const { map } = await store.read();
     const apps = map.versions.filter((entry) => entry.state === 'active').map((entry) => ({ version: entry.latest, url: entry.app.url }));
-    return { url: frontDoor.url, adminKey, adminKeyGenerated: generated, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
+    return { url: frontDoor.url, adminKey, routerKeys, generatedKeys, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
   } catch (error) {
     await stop();
     throw error;

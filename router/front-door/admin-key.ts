@@ -1,26 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { KeyDigest } from '../../shared/secrets/key-digest.js';
 
 const bearer = /^\s*bearer\s+(\S+)\s*$/i;
 
-/**
- * The router's admin key, compared in constant time: both sides are hashed first, so neither the
- * content nor the length of the key leaks through timing.
- */
+/** The router's admin key, presented as `Authorization: Bearer <key>` and compared in constant time. */
 export class AdminKey {
-  readonly #digest: Buffer;
+  readonly #key: KeyDigest;
 
   constructor(key: string) {
-    this.#digest = digest(key);
+    this.#key = new KeyDigest(key);
   }
 
   /** True when an Authorization header value is `Bearer <admin key>`. */
   matchesAuthorization(authorization: string | undefined): boolean {
     if (authorization === undefined) return false;
-    const presented = bearer.exec(authorization)?.[1];
-    return presented !== undefined && timingSafeEqual(digest(presented), this.#digest);
+    return this.#key.matches(bearer.exec(authorization)?.[1]);
   }
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }

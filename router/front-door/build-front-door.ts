@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { registerControlPlaneForwarding } from '../admin/control-plane-forwarding.js';
 import { registerInstancesRoute } from '../admin/instances-route.js';
 import { AdminKey } from './admin-key.js';
+import { AppKeyCache } from './app-key-cache.js';
 import { isProxiedPath } from './durable-route.js';
 import { FrontDoorProxy } from './front-door-proxy.js';
 import { registerFrontDoorRoutes } from './front-door-routes.js';
@@ -33,8 +34,19 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     return server;
   });
   const adminKey = new AdminKey(config.adminKey);
-  const frontDoor = new FrontDoorProxy(config, adminKey, app.log);
-  const cache = new VersionMapCache(config.store, config.refreshIntervalMs, app.log, (map) => frontDoor.applyMap(map));
+  const appKeys = config.appKeys === undefined ? undefined : new AppKeyCache(config.appKeys, app.log, config.appKeyMaxAgeMs);
+  const frontDoor = new FrontDoorProxy(config, adminKey, app.log, appKeys);
+  const cache = new VersionMapCache(config.store, config.refreshIntervalMs, app.log, async (map) => {
+    // A new app's keys first: the control plane stored them before it recorded the app.
+    if (appKeys?.isStaleFor(map) === true) await appKeys.reload();
+    frontDoor.applyMap(map);
+  });
+  const keyRefresh = appKeys === undefined ? undefined : setInterval(() => {
+    void appKeys.reload().then((changed) => {
+      if (changed) frontDoor.reapply();
+    });
+  }, config.appKeyMaxAgeMs);
+  keyRefresh?.unref();
 
   registerFrontDoorRoutes(app, {
     adminKey,
@@ -49,6 +61,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     done();
   });
   app.addHook('onClose', async () => {
+    clearInterval(keyRefresh);
     cache.stop();
     await frontDoor.close();
   });

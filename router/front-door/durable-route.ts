@@ -23,6 +23,11 @@ export function isProxiedPath(url: string): boolean {
   return head.startsWith(apiPrefix) || head === '/api' || head.startsWith('/api?') || head.startsWith(durablePrefix);
 }
 
+/** True for the durable HTTP API's paths (`/runtime/webhooks/durabletask/...`), any case. */
+export function isDurableApiPath(url: string): boolean {
+  return url.startsWith(durablePrefix) || url.slice(0, durablePrefix.length).toLowerCase() === durablePrefix;
+}
+
 /** Classifies a proxied request; an undecodable instance id is the client's error. */
 export function classifyDurableRequest(method: string, url: string): DurableRequest | RouterError {
   if (url.charCodeAt(1) !== 0x72 /* r */ && url.charCodeAt(1) !== 0x52 /* R */) return otherRequest;

@@ -2,6 +2,8 @@ import type { LoggerOptions, Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
 import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
+import type { RouterKeys } from '../../shared/secrets/app-keys.js';
+import type { AppKeySource } from './app-key-cache.js';
 import type { InstanceOwnerSource } from './instance-owner-cache.js';
 
 export interface FrontDoorOptions {
@@ -11,6 +13,16 @@ export interface FrontDoorOptions {
   readonly trackingStore?: InstanceOwnerSource | undefined;
   /** Secret for /admin routes (Authorization: Bearer <key>); at least 16 characters. */
   readonly adminKey: string;
+  /**
+   * What clients present (`code` or `x-functions-key`) instead of an app's keys: the durable API key
+   * for `/runtime/webhooks/durabletask/*`, the function key for `/api` routes of authLevel `function`.
+   * URL-safe (letters, digits, `-`, `_`, `.`, `~`), at least 16 characters, each different.
+   */
+  readonly routerKeys: RouterKeys;
+  /** Where the apps' keys are kept (the control plane writes them); without it no app key is added. */
+  readonly appKeys?: AppKeySource | undefined;
+  /** How long apps' keys are used before they are read again (ms). */
+  readonly appKeyMaxAgeMs?: number | undefined;
   /** How often the version map is re-read (ms). */
   readonly refreshIntervalMs?: number | undefined;
   /** How long an app may take to send its response headers (ms). */
@@ -33,6 +45,9 @@ export interface FrontDoorConfig {
   readonly store: VersionMapStore;
   readonly trackingStore: InstanceOwnerSource | undefined;
   readonly adminKey: string;
+  readonly routerKeys: RouterKeys;
+  readonly appKeys: AppKeySource | undefined;
+  readonly appKeyMaxAgeMs: number;
   readonly refreshIntervalMs: number;
   readonly upstreamTimeoutMs: number;
   readonly upstreamBodyTimeoutMs: number;
@@ -50,6 +65,7 @@ export const frontDoorDefaults = Object.freeze({
   upstreamBodyTimeoutMs: 300_000,
   connectionsPerApp: 64,
   instanceCacheSize: 10_000,
+  appKeyMaxAgeMs: 30_000,
   logger: Object.freeze({ level: 'info' }) as LoggerOptions,
 });
 
@@ -60,8 +76,10 @@ const integerRanges = {
   upstreamBodyTimeoutMs: [1, 3_600_000],
   connectionsPerApp: [1, 10_000],
   instanceCacheSize: [0, 10_000_000],
+  appKeyMaxAgeMs: [100, 3_600_000],
 } as const satisfies Record<string, readonly [number, number]>;
-const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'publicUrl', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
+const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'routerKeys', 'appKeys', 'publicUrl', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
+const routerKeyPattern = /^[A-Za-z0-9._~-]{16,256}$/;
 
 /** Validates the options once and fills in defaults; the result is frozen. */
 export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorConfig {
@@ -79,10 +97,15 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
   if (!/^[\x21-\x7e]+$/.test(adminKey)) {
     throw invalid('options.adminKey must be printable ASCII without spaces, so that it can be sent in an Authorization header.');
   }
+  const routerKeys = checkRouterKeys(options.routerKeys, adminKey);
+  if (options.appKeys !== undefined && !isPort(options.appKeys, ['readAll'])) throw invalid('options.appKeys must be an app key store (an object with readAll()).');
   return Object.freeze({
     store,
     trackingStore,
     adminKey,
+    routerKeys,
+    appKeys: options.appKeys,
+    appKeyMaxAgeMs: integer(options, 'appKeyMaxAgeMs'),
     refreshIntervalMs: integer(options, 'refreshIntervalMs'),
     upstreamTimeoutMs: integer(options, 'upstreamTimeoutMs'),
     upstreamBodyTimeoutMs: integer(options, 'upstreamBodyTimeoutMs'),
@@ -92,6 +115,18 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     logger: options.logger ?? frontDoorDefaults.logger,
     controlPlane: options.controlPlane === undefined ? undefined : checkControlPlane(options.controlPlane),
   });
+}
+
+function checkRouterKeys(value: RouterKeys | undefined, adminKey: string): RouterKeys {
+  if (typeof value !== 'object' || value === null) throw invalid('options.routerKeys must be { function, durableApi }: the keys clients present to the router.');
+  for (const name of ['function', 'durableApi'] as const) {
+    if (typeof value[name] !== 'string' || !routerKeyPattern.test(value[name])) {
+      throw invalid(`options.routerKeys.${name} must be 16 to 256 URL-safe characters (letters, digits, "-", "_", ".", "~").`);
+    }
+  }
+  if (value.function === value.durableApi) throw invalid('options.routerKeys.function and options.routerKeys.durableApi must differ: each opens something else.');
+  if (value.function === adminKey || value.durableApi === adminKey) throw invalid('The router keys must differ from the admin key: clients get them, the admin key stays with operators.');
+  return Object.freeze({ function: value.function, durableApi: value.durableApi });
 }
 
 function checkControlPlane(value: ControlPlaneTarget): ControlPlaneTarget {

@@ -3,7 +3,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminKey } from './admin-key.js';
-import { classifyDurableRequest } from './durable-route.js';
+import type { AppKeyCache } from './app-key-cache.js';
+import { compileAppKeyMask } from './app-key-masking.js';
+import { RouterKeyCheck, takeCodeParameters } from './client-keys.js';
+import { classifyDurableRequest, isDurableApiPath } from './durable-route.js';
 import { writeErrorResponse } from './error-response.js';
 import type { FrontDoorConfig } from './front-door-options.js';
 import { InstanceOwnerCache } from './instance-owner-cache.js';
@@ -29,11 +32,17 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
   readonly #pools: UpstreamPools;
+  readonly #routerKeys: FrontDoorConfig['routerKeys'];
+  readonly #keyCheck: RouterKeyCheck;
+  readonly #appKeys: AppKeyCache | undefined;
   #table: RoutingTable<UpstreamTarget> | undefined;
   #closing = false;
 
-  constructor(config: FrontDoorConfig, adminKey: AdminKey, log: FastifyBaseLogger) {
+  constructor(config: FrontDoorConfig, adminKey: AdminKey, log: FastifyBaseLogger, appKeys: AppKeyCache | undefined) {
     this.publicUrl = config.publicUrl;
+    this.#routerKeys = config.routerKeys;
+    this.#keyCheck = new RouterKeyCheck(config.routerKeys);
+    this.#appKeys = appKeys;
     this.log = log;
     this.owners = config.trackingStore === undefined ? undefined : new InstanceOwnerCache(config.trackingStore, {
       maxEntries: config.instanceCacheSize, missingTtlMs: missingInstanceTtlMs, ownerTtlMs: instanceOwnerTtlMs,
@@ -49,6 +58,12 @@ export class FrontDoorProxy implements ExchangeContext {
   /** The map the proxy routes by, as last applied. */
   get versionMap(): VersionMap | undefined {
     return this.#table?.map;
+  }
+
+  /** Compiles the routing table of the current map again, e.g. once apps' keys have changed. */
+  reapply(): void {
+    const map = this.#table?.map;
+    if (map !== undefined) this.applyMap(map);
   }
 
   applyMap(map: VersionMap): void {
@@ -81,12 +96,27 @@ export class FrontDoorProxy implements ExchangeContext {
       writeErrorResponse(res, new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.'));
       return;
     }
+    const exchange = new ProxyExchange(this, req, res);
+    const { url: upstreamUrl, codes } = takeCodeParameters(req.url as string);
+    exchange.upstreamUrl = upstreamUrl;
+    const presented = this.#keyCheck.presented(exchange.functionsKey, codes);
+    if (isDurableApiPath(req.url as string)) {
+      if (presented !== 'durable-api') {
+        writeErrorResponse(res, new RouterError('UNAUTHORIZED', exchange.functionsKey === undefined && codes.length === 0
+          ? 'The durable HTTP API needs the router\'s durable API key: send it as the "code" query parameter or the "x-functions-key" header (the URLs the router returns carry it).'
+          : 'That key does not open the durable HTTP API: send the router\'s durable API key as "code" or "x-functions-key".'));
+        return;
+      }
+      exchange.appKey = 'durableTask';
+    } else if (presented === 'function') {
+      exchange.appKey = 'function';
+    }
     const request = classifyDurableRequest(req.method as string, req.url as string);
     if (request instanceof RouterError) {
       writeErrorResponse(res, request);
       return;
     }
-    const exchange = new ProxyExchange(this, req, res, request);
+    exchange.request = request;
     const requested = exchange.appVersion;
     if (request.kind === 'other') {
       exchange.forward(targetOf(resolveVersion(table, requested, false)));
@@ -138,7 +168,7 @@ export class FrontDoorProxy implements ExchangeContext {
   #targetFor(entry: VersionEntry, origins: Set<string>): UpstreamTarget {
     const unusable: UpstreamTarget = {
       routeKey: entry.routeKey, routedVersion: entry.latest, owner: { taskHub: entry.app.taskHub },
-      pool: undefined, basePath: '', appUrl: undefined,
+      pool: undefined, basePath: '', appUrl: undefined, keys: undefined, keyMask: undefined,
     };
     if (entry.state === 'decommissioned') return unusable;
     let url: URL;
@@ -153,8 +183,11 @@ export class FrontDoorProxy implements ExchangeContext {
       return unusable;
     }
     origins.add(url.origin);
+    const keys = this.#appKeys?.keysOf(entry.app.name);
     return {
       ...unusable,
+      keys,
+      keyMask: keys === undefined ? undefined : compileAppKeyMask(keys, this.#routerKeys),
       pool: this.#pools.poolFor(url.origin),
       basePath: url.pathname.replace(/\/+$/, ''),
       appUrl: compileAppUrlPattern(entry.app.url),

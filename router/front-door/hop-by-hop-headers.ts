@@ -13,6 +13,8 @@ export interface ClientRequestFacts {
   forwardedHost: string | undefined;
   forwardedProto: string | undefined;
   hasBody: boolean;
+  /** The `x-functions-key` the client sent: a router key, taken off here (the app gets its own). */
+  functionsKey: string | undefined;
 }
 
 /** What the proxy needs to know about the app's response, noted while its headers are copied. */
@@ -30,6 +32,7 @@ export const routedVersionHeader = 'x-routed-version';
 /**
  * The headers sent to the app. `isAdminCredential` recognises an Authorization value carrying the
  * router's admin key, which never leaves the router; other Authorization values pass unchanged.
+ * `x-functions-key` never passes: it is noted in `facts` and the proxy adds the app's own key.
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[], remoteAddress: string | undefined, protocol: 'http' | 'https',
@@ -61,6 +64,9 @@ export function upstreamRequestHeaders(
         continue;
       case 'x-forwarded-proto':
         facts.forwardedProto ??= value;
+        continue;
+      case 'x-functions-key':
+        facts.functionsKey ??= value;
         continue;
       case 'x-app-version':
         facts.appVersion = facts.appVersion === undefined ? value : `${facts.appVersion}, ${value}`;

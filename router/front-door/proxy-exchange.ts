@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { RouterError } from '../../shared/errors/router-error.js';
+import type { AppKeys } from '../../shared/secrets/app-keys.js';
+import { maskKeysInBody, maskKeysInText, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from './error-response.js';
 import {
@@ -25,6 +27,9 @@ export interface UpstreamTarget {
   readonly pool: Dispatcher | undefined;
   readonly basePath: string;
   readonly appUrl: AppUrlPattern | undefined;
+  /** The app's keys, when the router keeps them; the proxy adds the one a request earned. */
+  readonly keys: AppKeys | undefined;
+  readonly keyMask: AppKeyMask | undefined;
 }
 
 /** What every exchange shares with the proxy that created it. */
@@ -36,6 +41,7 @@ export interface ExchangeContext {
 }
 
 const clientGone = new Error('the client closed the connection');
+const otherRequest: DurableRequest = Object.freeze({ kind: 'other' });
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
@@ -51,6 +57,11 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   forwardedHost: string | undefined = undefined;
   forwardedProto: string | undefined = undefined;
   hasBody = false;
+  functionsKey: string | undefined = undefined;
+  /** The request target sent to the app: the client's, without its `code` parameters. */
+  upstreamUrl: string;
+  /** Which of the app's keys the request earned by presenting a router key. */
+  appKey: keyof AppKeys | undefined = undefined;
   contentType: string | undefined = undefined;
   contentEncoding: string | undefined = undefined;
   contentLength = -1;
@@ -70,13 +81,16 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   #attempts = 0;
   #responseStarted = false;
 
+  /** What the request is about; the proxy sets it once the request is authenticated and classified. */
+  request: DurableRequest = otherRequest;
+
   constructor(
     private readonly context: ExchangeContext,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
-    readonly request: DurableRequest,
   ) {
     this.upstreamHeaders = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, 'http', context.isAdminCredential, this);
+    this.upstreamUrl = req.url as string;
   }
 
   /** Sends the request to the target's app, or answers with the error that replaced it. */
@@ -92,6 +106,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       return;
     }
     if (this.res.destroyed) return;
+    const key = this.appKey === undefined ? undefined : target.keys?.[this.appKey];
+    if (key !== undefined) this.upstreamHeaders.push('x-functions-key', key);
     this.#send(target, target.pool);
   }
 
@@ -100,7 +116,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     const req = this.req;
     pool.dispatch({
       method: req.method as string,
-      path: target.basePath === '' ? req.url as string : target.basePath + (req.url as string),
+      path: target.basePath === '' ? this.upstreamUrl : target.basePath + this.upstreamUrl,
       headers: this.upstreamHeaders,
       body: this.hasBody ? req : null,
     }, this);
@@ -124,11 +140,17 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     const headers = downstreamResponseHeaders(rawHeaders, target.routedVersion, this);
     if (statusCode < 300) this.#noteOwnership(target);
     const appUrl = target.appUrl;
-    if (appUrl !== undefined && (this.locationIndex !== -1 || this.#mayRewriteBody(statusCode))) {
-      this.#publicBase = publicBaseUrl(this.context.publicUrl, this.host, this.forwardedHost, this.forwardedProto, 'http');
-      const publicBase = this.#publicBase;
-      if (publicBase !== undefined) {
-        if (this.locationIndex !== -1) headers[this.locationIndex] = rewriteUrlText(headers[this.locationIndex] as string, appUrl, publicBase);
+    const keyMask = target.keyMask;
+    if ((appUrl !== undefined || keyMask !== undefined) && (this.locationIndex !== -1 || this.#mayRewriteBody(statusCode))) {
+      const publicBase = appUrl === undefined ? undefined : publicBaseUrl(this.context.publicUrl, this.host, this.forwardedHost, this.forwardedProto, 'http');
+      this.#publicBase = publicBase;
+      if (publicBase !== undefined || keyMask !== undefined) {
+        if (this.locationIndex !== -1) {
+          let location = headers[this.locationIndex] as string;
+          if (publicBase !== undefined) location = rewriteUrlText(location, appUrl as AppUrlPattern, publicBase);
+          if (keyMask !== undefined) location = maskKeysInText(location, keyMask);
+          headers[this.locationIndex] = location;
+        }
         if (this.#mayRewriteBody(statusCode)) {
           this.#status = statusCode;
           this.#responseHeaders = headers;
@@ -168,7 +190,9 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     this.#held = undefined;
     const target = this.#target as UpstreamTarget;
     const original = held.length === 1 ? held[0] as Buffer : Buffer.concat(held, this.#heldBytes);
-    const body = rewriteJsonBody(original, target.appUrl as AppUrlPattern, this.#publicBase as string);
+    const publicBase = this.#publicBase;
+    const rewritten = publicBase === undefined ? original : rewriteJsonBody(original, target.appUrl as AppUrlPattern, publicBase);
+    const body = target.keyMask === undefined ? rewritten : maskKeysInBody(rewritten, target.keyMask);
     const headers = this.#responseHeaders as string[];
     setContentLength(headers, body.length);
     this.res.writeHead(this.#status, headers);

@@ -14,7 +14,7 @@ export class VersionMapCache {
   readonly #store: VersionMapStore;
   readonly #intervalMs: number;
   readonly #log: FastifyBaseLogger;
-  readonly #onChange: (map: VersionMap) => void;
+  readonly #onChange: (map: VersionMap) => void | Promise<void>;
   #etag: string | undefined;
   /** A map that could not be applied is not retried (nor logged again) until the store changes. */
   #rejectedEtag: string | undefined;
@@ -24,7 +24,7 @@ export class VersionMapCache {
   #running = false;
   #reading: Promise<void> | undefined;
 
-  constructor(store: VersionMapStore, intervalMs: number, log: FastifyBaseLogger, onChange: (map: VersionMap) => void) {
+  constructor(store: VersionMapStore, intervalMs: number, log: FastifyBaseLogger, onChange: (map: VersionMap) => void | Promise<void>) {
     this.#store = store;
     this.#intervalMs = intervalMs;
     this.#log = log;
@@ -56,18 +56,18 @@ export class VersionMapCache {
   /** Reads the map now (or joins the read under way). */
   refresh(): Promise<void> {
     this.#reading ??= this.#store.read().then(
-      (snapshot) => {
-        this.#reading = undefined;
+      async (snapshot) => {
         this.#markHealth('reachable', undefined);
         if (this.#loaded && snapshot.etag === this.#etag) return;
         if (snapshot.etag !== undefined && snapshot.etag === this.#rejectedEtag) return;
-        this.#apply(snapshot.map, snapshot.etag);
+        await this.#apply(snapshot.map, snapshot.etag);
       },
       (error: unknown) => {
-        this.#reading = undefined;
         this.#markHealth('unreachable', error);
       },
-    );
+    ).finally(() => {
+      this.#reading = undefined;
+    });
     return this.#reading;
   }
 
@@ -79,9 +79,9 @@ export class VersionMapCache {
     });
   }
 
-  #apply(map: VersionMap, etag: string | undefined): void {
+  async #apply(map: VersionMap, etag: string | undefined): Promise<void> {
     try {
-      this.#onChange(map);
+      await this.#onChange(map);
     } catch (error) {
       this.#log.error({ err: error }, 'the version map could not be applied; routing stays on the previous map');
       this.#rejectedEtag = etag;

@@ -31,6 +31,8 @@ export const errorCatalogue = {
   PLATFORM_APP_NAME_TAKEN: { status: 409, message: 'A Function App by that name exists but this router does not own it; choose another name.' },
   PLATFORM_DEPLOY_FAILED: { status: 502, message: 'The package was deployed but the app did not start.' },
   PLATFORM_OPERATION_FAILED: { status: 502, message: 'The platform could not complete the operation.' },
+  APP_QUOTA_REACHED: { status: 409, message: 'The router runs as many apps as its quota allows; decommission drained versions first.' },
+  SECRET_UNREADABLE: { status: 500, message: 'A secret the router keeps could not be opened with its secrets key.' },
   PACKAGE_NOT_ALLOWED: { status: 403, message: 'The router may not read that package: use a path under its package directories, an https URL, or upload a zip.' },
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The release package is larger than the router accepts.' },

@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'warn' }, pino.destination({ dest: path.join(dataDir, 'stack.log'), sync: false }));
   console.log(`Starting the embedded stack under ${path.relative(repositoryRoot, dataDir)} (drain poll ${options.drainPollMs} ms)...`);
   const stack = await startEmbeddedStack({
-    dataDir, port: 0, adminKey: undefined, storage: undefined, packageDirs: [packagesDir], backends: undefined, logger, drainPollMs: options.drainPollMs,
+    dataDir, port: 0, keys: {}, storage: undefined, packageDirs: [packagesDir], backends: undefined, logger, drainPollMs: options.drainPollMs,
   });
   let failed = false;
   try {

@@ -4,6 +4,7 @@ import { RouterError } from '../../../shared/errors/router-error.js';
 import { readRouterEnvironment } from '../../../shared/config/router-environment.js';
 import { readBackendsFile } from '../../embedded/backends-file.js';
 import { startEmbeddedStack } from '../../embedded/embedded-stack.js';
+import { keptKeyFile, type KeptKey } from '../../embedded/kept-keys.js';
 
 /** Where releases may name packages by path: ROUTER_PACKAGE_DIRS (path-delimited), else the working directory. */
 function packageDirectories(): string[] {
@@ -21,7 +22,7 @@ export async function runStartCommand(options: { backends?: string | undefined; 
   const stack = await startEmbeddedStack({
     dataDir: path.resolve(options.dataDir),
     port: environment.port,
-    adminKey: environment.adminKey,
+    keys: { admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey },
     storage: environment.storage,
     packageDirs: packageDirectories(),
     backends,
@@ -32,7 +33,9 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     '',
     'durable-router is running',
     `  front door    ${stack.url}`,
-    `  admin key     ${stack.adminKey}${stack.adminKeyGenerated ? `  (generated, kept in ${path.join(options.dataDir, 'admin-key')})` : ''}`,
+    shownKey('admin key    ', 'admin', stack.adminKey, 'ROUTER_ADMIN_KEY'),
+    shownKey('durable key  ', 'durable', stack.routerKeys.durableApi, 'ROUTER_DURABLE_KEY'),
+    shownKey('function key ', 'function', stack.routerKeys.function, 'ROUTER_FUNCTION_KEY'),
     `  control plane ${stack.controlPlaneUrl}`,
     ...stack.apps.map((app, i) => `${i === 0 ? '  apps          ' : '                '}${app.version} at ${app.url}`),
     ...(stack.released.length === 0 ? [] : [`  released      ${stack.released.join(', ')}`]),
@@ -40,6 +43,7 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     'Try:',
     `  curl ${stack.url}/api/version`,
     `  curl -H 'x-app-version: 1.0' ${stack.url}/api/version`,
+    `  curl -H "x-functions-key: $(cat ${keptKeyFile(options.dataDir, 'durable')})" '${stack.url}/runtime/webhooks/durabletask/instances?top=5'`,
     '  npx durable-router versions',
     `  curl -X POST ${stack.url}/admin/releases -H 'authorization: Bearer <admin key>' \\`,
     `       -H 'content-type: application/json' -d '{"version":"1.2.0","package":"/absolute/path/to/app"}'`,
@@ -48,6 +52,17 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+
+  /** A key the operator gave is not printed back; a generated one is, once, with where it is kept. */
+  function shownKey(label: string, name: KeptKey, value: string, variable: string): string {
+    if (!stack.generatedKeys.includes(name)) {
+      return `  ${label} ${environmentGave(name) ? `from ${variable}` : `kept in ${keptKeyFile(options.dataDir, name)}`}`;
+    }
+    return `  ${label} ${value}  (generated, kept in ${keptKeyFile(options.dataDir, name)})`;
+  }
+  function environmentGave(name: KeptKey): boolean {
+    return { admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey }[name] !== undefined;
+  }
 
   const shutDown = (): void => {
     stack.stop().then(

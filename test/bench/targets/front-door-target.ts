@@ -4,6 +4,7 @@ import type { InstanceOwnerSource } from '../../../router/front-door/instance-ow
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
 import type { VersionMap } from '../../../shared/versions/version-map.js';
 import { announceListening, exitNormallyOnSigterm, readTargetConfig, type TargetConfig } from './target-protocol.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 
 
 /*
@@ -51,6 +52,7 @@ async function serveFrontDoor(): Promise<number> {
     store,
     trackingStore: config.instanceId === undefined ? undefined : new BenchTrackingStore(config.instanceId),
     adminKey: 'bench-admin-key-0123456789',
+    routerKeys: testRouterKeys,
     connectionsPerApp: config.upstreamConnections,
     logger: false,
   });

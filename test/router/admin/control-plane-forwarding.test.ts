@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../../../router/front-door/serve-front-door.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 
 interface Received {
   readonly method: string;
@@ -65,7 +66,7 @@ describe('admin calls forwarded to the control plane', () => {
 
   before(async () => {
     controlPlane = await startControlPlaneDouble(received);
-    const common = { port: 0, store: new MemoryVersionMapStore(), adminKey, logger: false, handleSignals: false } as const;
+    const common = { port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false } as const;
     frontDoor = await serveFrontDoor({ ...common, controlPlane: { url: controlPlane.url, key: controlPlaneKey } });
     unconfigured = await serveFrontDoor(common);
     behindProxy = await serveFrontDoor({ ...common, publicUrl: 'https://router.example.com/base', controlPlane: { url: controlPlane.url, key: controlPlaneKey } });
@@ -138,7 +139,7 @@ describe('admin calls forwarded to the control plane', () => {
     assert.equal(nonsense.status, 503);
     assert.match(nonsense.body.error?.message ?? '', /answered POST \/api\/versions\/9\.9\/drain with 200 and no JSON/);
 
-    const down = await serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, logger: false, handleSignals: false, controlPlane: { url: 'http://127.0.0.1:1', key: controlPlaneKey } });
+    const down = await serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false, controlPlane: { url: 'http://127.0.0.1:1', key: controlPlaneKey } });
     try {
       const unreachable = await call(`${down.url}/admin/versions/1.1/current`, 'POST');
       assert.equal(unreachable.status, 503);
@@ -151,11 +152,11 @@ describe('admin calls forwarded to the control plane', () => {
 
   it('refuses a control plane option that is not { url, key }', async () => {
     await assert.rejects(
-      serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, logger: false, handleSignals: false, controlPlane: { url: 'ftp://x', key: controlPlaneKey } }),
+      serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false, controlPlane: { url: 'ftp://x', key: controlPlaneKey } }),
       /options\.controlPlane\.url must be http or https/,
     );
     await assert.rejects(
-      serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, logger: false, handleSignals: false, controlPlane: { url: 'http://x', key: 'short' } }),
+      serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false, controlPlane: { url: 'http://x', key: 'short' } }),
       /options\.controlPlane\.key must be printable ASCII/,
     );
   });

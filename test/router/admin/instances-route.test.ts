@@ -11,6 +11,7 @@ import { escapeKey, trackingTableNames, type RuntimeStatus } from '../../../shar
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
 import { createTrackingReader, createVersionMapStore } from '../front-door/fixtures/stores.js';
 import { taskHubOf, versionEntry, versionMap } from '../front-door/fixtures/version-maps.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 
 interface Described {
   instanceId: string; name: string; routeKey: string; version: string | null; runtimeStatus: string; createdTime: string; lastUpdatedTime: string; taskHub: string;
@@ -48,7 +49,7 @@ describe('GET /admin/instances', () => {
       versionEntry('1.0', 'draining', ['1.0.0', '1.0.1']),
       versionEntry('1.1', 'active', ['1.1.0']),
     ));
-    frontDoor = await serveFrontDoor({ port: 0, store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, logger: false, handleSignals: false });
+    frontDoor = await serveFrontDoor({ port: 0, store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false });
   });
 
   after(async () => {

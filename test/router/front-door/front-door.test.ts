@@ -10,13 +10,23 @@ import type { VersionMapStore } from '../../../shared/stores/version-map-store.j
 import type { VersionEntry, VersionMap } from '../../../shared/versions/version-map.js';
 import { buildFrontDoor } from '../../../router/front-door/build-front-door.js';
 import type { FrontDoorOptions } from '../../../router/front-door/front-door-options.js';
+import { MemoryAppKeyStore } from '../../../shared/stores/memory-app-key-store.js';
+import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 import { FakeFunctionApp, patternBytes, type InstanceRecorder } from './fixtures/fake-function-app.js';
-import { failureOf, http, open, type HttpResult } from './fixtures/http-client.js';
+import { failureOf, http, open, type HttpOptions, type HttpResult } from './fixtures/http-client.js';
 import { capturingLogger } from './fixtures/log-capture.js';
 import { createTrackingReader, createVersionMapStore, instanceRows } from './fixtures/stores.js';
 
 const adminKey = 'front-door-test-admin-key';
 const durable = '/runtime/webhooks/durabletask';
+const routerKeys = testRouterKeys;
+const appKeysOf = (name: string) => ({ function: `${name}-function-key-0123456789`, durableTask: `${name}/durable+key=0123456789` });
+
+/** A call to the durable HTTP API as a client makes it: with the router's durable API key. */
+function durableHttp(url: string, options: HttpOptions = {}): Promise<HttpResult> {
+  return http(url, { ...options, headers: [...(options.headers ?? []), 'x-functions-key', routerKeys.durableApi] });
+}
 
 const azurite = await startAzuriteForTests();
 
@@ -61,6 +71,7 @@ describe('front door', () => {
   let app10: FakeFunctionApp;
   let app11: FakeFunctionApp;
   let app12: FakeFunctionApp;
+  let appKeys: MemoryAppKeyStore;
   let router: FastifyInstance;
   let base: string;
   let initialMap: VersionMap;
@@ -68,9 +79,11 @@ describe('front door', () => {
 
   before(async () => {
     recorder = await instanceRows(azurite.connectionString);
-    app10 = await FakeFunctionApp.start({ name: 'app-1-0', taskHub: 'Hub10', recorder });
-    app11 = await FakeFunctionApp.start({ name: 'app-1-1', taskHub: 'Hub11', recorder });
-    app12 = await FakeFunctionApp.start({ name: 'app-1-2', taskHub: 'Hub12', recorder });
+    app10 = await FakeFunctionApp.start({ name: 'app-1-0', taskHub: 'Hub10', recorder, keys: appKeysOf('app-1-0') });
+    app11 = await FakeFunctionApp.start({ name: 'app-1-1', taskHub: 'Hub11', recorder, keys: appKeysOf('app-1-1') });
+    app12 = await FakeFunctionApp.start({ name: 'app-1-2', taskHub: 'Hub12', recorder, keys: appKeysOf('app-1-2') });
+    appKeys = new MemoryAppKeyStore();
+    for (const name of ['app-1-0', 'app-1-1', 'app-1-2']) await appKeys.put(name, appKeysOf(name));
     initialMap = {
       current: '1.1',
       versions: [
@@ -83,7 +96,7 @@ describe('front door', () => {
     };
     store = await createVersionMapStore(azurite.connectionString, initialMap);
     router = buildFrontDoor({
-      store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, refreshIntervalMs: 100, logger: false,
+      store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, routerKeys, appKeys, refreshIntervalMs: 100, logger: false,
     });
     base = await listen(router);
   });
@@ -130,7 +143,7 @@ describe('front door', () => {
 
     it('answers VERSION_DRAINING 410 naming the current version, for api calls and durable starts alike', async () => {
       for (const [method, path] of [['GET', '/api/echo'], ['POST', `${durable}/orchestrators/Hello`], ['POST', `${durable}/orchestrators/Hello/new-id`]] as const) {
-        const result = await http(`${base}${path}`, { method, headers: ['x-app-version', '1.0'] });
+        const result = await durableHttp(`${base}${path}`, { method, headers: ['x-app-version', '1.0'] });
         assert.equal(result.status, 410, path);
         assert.equal(errorCode(result), 'VERSION_DRAINING');
         assert.match(result.json<{ error: { message: string } }>().error.message, /current version is 1\.1\.1/);
@@ -145,7 +158,7 @@ describe('front door', () => {
     });
 
     it('answers INVALID_REQUEST 400 for an instance id that is not valid percent-encoding', async () => {
-      const result = await http(`${base}${durable}/instances/%E0%A4%A`);
+      const result = await durableHttp(`${base}${durable}/instances/%E0%A4%A`);
       assert.equal(result.status, 400);
       assert.equal(errorCode(result), 'INVALID_REQUEST');
     });
@@ -160,7 +173,7 @@ describe('front door', () => {
     });
 
     it('answers UPSTREAM_TIMEOUT 504 when the app is slow to answer, and cuts a stalled body', async () => {
-      const strict = buildFrontDoor({ store, adminKey, upstreamTimeoutMs: 200, upstreamBodyTimeoutMs: 200, logger: false });
+      const strict = buildFrontDoor({ store, adminKey, routerKeys, upstreamTimeoutMs: 200, upstreamBodyTimeoutMs: 200, logger: false });
       const strictBase = await listen(strict);
       try {
         // undici checks these timeouts about once a second, so the app must stay silent well beyond that.
@@ -274,9 +287,97 @@ describe('front door', () => {
     });
   });
 
+  describe('keys: clients present the router\'s, apps get their own', () => {
+    it('refuses the durable API without the router\'s durable API key, before routing anything', async () => {
+      const seen = app11.requestsReceived;
+      for (const [path, headers] of [
+        [`${durable}/instances/x`, []],
+        [`${durable}/instances/x?code=${routerKeys.function}`, []],
+        [`${durable}/instances/x?code=${adminKey}`, []],
+        [`${durable}/instances/x`, ['x-functions-key', appKeysOf('app-1-1').durableTask]],
+        [`${durable}/instances/x`, ['Authorization', `Bearer ${adminKey}`]],
+        [`${durable}/instances/%E0%A4%A`, []],
+      ] as const) {
+        const result = await http(`${base}${path}`, { headers });
+        assert.equal(result.status, 401, path);
+        assert.equal(errorCode(result), 'UNAUTHORIZED');
+        assert.match(result.json<{ error: { message: string } }>().error.message, /durable API key/);
+      }
+      assert.equal(app11.requestsReceived, seen, 'nothing reached the app');
+    });
+
+    it('swaps the router\'s durable API key, as header or code, for the app\'s own', async () => {
+      for (const [query, headers] of [[`?code=${routerKeys.durableApi}`, []], ['', ['x-functions-key', routerKeys.durableApi]], [`?showInput=true&code=${routerKeys.durableApi}&x=1`, []]] as const) {
+        const result = await http(`${base}${durable}/orchestrators/Hello${query}`, { method: 'POST', headers });
+        assert.equal(result.status, 202, query);
+        assert.equal(app11.lastKey, appKeysOf('app-1-1').durableTask);
+        assert.ok(!app11.lastUrl?.includes('code='), `the app saw ${app11.lastUrl}`);
+        if (query.includes('showInput')) assert.match(app11.lastUrl ?? '', /\?showInput=true&x=1$/);
+      }
+    });
+
+    it('gives clients URLs that carry the router\'s key and work, never the app\'s key', async () => {
+      const started = await durableHttp(`${base}${durable}/orchestrators/Hello`, { method: 'POST' });
+      const appKey = appKeysOf('app-1-1').durableTask;
+      for (const text of [started.body.toString(), started.headers.location ?? '']) {
+        assert.ok(!text.includes(appKey) && !text.includes(encodeURIComponent(appKey)), text);
+        assert.ok(text.includes(`code=${routerKeys.durableApi}`), text);
+      }
+      const links = started.json<Record<string, string>>();
+      const status = await http(links.statusQueryGetUri as string);
+      assert.equal(status.status, 202);
+      const links2 = await http(`${base}/api/links`);
+      assert.ok(!links2.body.toString().includes(appKey));
+    });
+
+    it('adds the app\'s function key only for a client that presents the router\'s function key', async () => {
+      const withKey = await http(`${base}/api/keyed?code=${routerKeys.function}`);
+      assert.equal(withKey.status, 200);
+      assert.equal(app11.lastKey, appKeysOf('app-1-1').function);
+      assert.equal(app11.lastUrl, '/api/keyed');
+      const viaHeader = await http(`${base}/api/keyed`, { headers: ['x-functions-key', routerKeys.function, 'x-app-version', '1.2'] });
+      assert.equal(viaHeader.status, 200);
+      assert.equal(app12.lastKey, appKeysOf('app-1-2').function, 'each app gets its own key');
+      for (const key of [undefined, 'a-guess-at-the-key', routerKeys.durableApi, appKeysOf('app-1-1').function, adminKey]) {
+        const result = await http(`${base}/api/keyed`, { headers: key === undefined ? [] : ['x-functions-key', key] });
+        assert.equal(result.status, 401, `with ${String(key)}`);
+        assert.equal(app11.lastKey, undefined, 'no client key reaches the app');
+      }
+      const anonymous = await http(`${base}/api/echo?code=something&y=2`);
+      assert.equal(anonymous.status, 200);
+      assert.equal(anonymous.json().url, '/api/echo?y=2');
+    });
+
+    it('uses keys rotated in the store once it reads them again, and a new app\'s keys from its first request', async () => {
+      const keys = new MemoryAppKeyStore();
+      const rotating = await FakeFunctionApp.start({ name: 'app-7-0', taskHub: 'Hub70', keys: appKeysOf('app-7-0') });
+      await keys.put('app-7-0', appKeysOf('app-7-0'));
+      const rotatingStore = new MemoryVersionMapStore({ current: '7.0', versions: [entry('7.0', 'active', ['7.0.0'], rotating)] });
+      const keyed = buildFrontDoor({ store: rotatingStore, adminKey, routerKeys, appKeys: keys, appKeyMaxAgeMs: 100, refreshIntervalMs: 50, logger: false });
+      const keyedBase = await listen(keyed);
+      const newer = await FakeFunctionApp.start({ name: 'app-7-1', taskHub: 'Hub71', keys: appKeysOf('app-7-1') });
+      try {
+        assert.equal((await http(`${keyedBase}/api/keyed?code=${routerKeys.function}`)).status, 200);
+        const rotated = { ...appKeysOf('app-7-0'), function: 'app-7-0-rotated-function-key-0123' };
+        await keys.put('app-7-0', rotated);
+        await eventually(async () => {
+          await http(`${keyedBase}/api/keyed?code=${routerKeys.function}`);
+          assert.equal(rotating.lastKey, rotated.function);
+        }, 5_000);
+        await keys.put('app-7-1', appKeysOf('app-7-1'));
+        await rotatingStore.update((map) => ({ current: '7.1', versions: [...map.versions, entry('7.1', 'active', ['7.1.0'], newer)] }));
+        await eventually(async () => assert.equal((await http(`${keyedBase}/api/echo`)).json().app, 'app-7-1'), 5_000);
+        assert.equal((await http(`${keyedBase}/api/keyed?code=${routerKeys.function}`)).status, 200, 'the new app\'s keys were there with the map that names it');
+      } finally {
+        await keyed.close();
+        await Promise.all([rotating.close(), newer.close()]);
+      }
+    });
+  });
+
   describe('instance affinity and URL rewriting', () => {
     it('points the management URLs and Location of a start at the router', async () => {
-      const result = await http(`${base}${durable}/orchestrators/Hello`, { method: 'POST', body: '{}' });
+      const result = await durableHttp(`${base}${durable}/orchestrators/Hello`, { method: 'POST', body: '{}' });
       assert.equal(result.status, 202);
       const payload = result.json<Record<string, string>>();
       const id = payload.id as string;
@@ -289,7 +390,7 @@ describe('front door', () => {
     });
 
     it('sends every call about an instance to its app whatever the header says', async () => {
-      const started = await http(`${base}${durable}/orchestrators/Hello`, { method: 'POST' });
+      const started = await durableHttp(`${base}${durable}/orchestrators/Hello`, { method: 'POST' });
       const links = started.json<Record<string, string>>();
       const id = links.id as string;
       for (const version of [undefined, '1.2', '1.0', '2.0']) {
@@ -306,34 +407,34 @@ describe('front door', () => {
       // Started on 1.0 while it was current, before 1.1 was released.
       await recorder.created('legacy-order', 'Hello', 'Hub10');
       app10.instances.set('legacy-order', { name: 'Hello', events: [] });
-      const status = await http(`${base}${durable}/instances/legacy-order?code=k`);
+      const status = await durableHttp(`${base}${durable}/instances/legacy-order?code=k`);
       assert.equal(status.status, 202);
       assert.equal(status.json().app, 'app-1-0');
       assert.equal(status.headers['x-routed-version'], '1.0.2');
-      const raised = await http(`${base}${durable}/instances/legacy-order/raiseEvent/Done`, { method: 'POST' });
+      const raised = await durableHttp(`${base}${durable}/instances/legacy-order/raiseEvent/Done`, { method: 'POST' });
       assert.equal(raised.status, 202);
       assert.deepEqual(app10.instances.get('legacy-order')?.events, ['Done']);
     });
 
     it('lets the current app read an instance of a decommissioned version, and refuses changes to it', async () => {
       await recorder.created('ancient', 'Hello', 'Hub09');
-      const status = await http(`${base}${durable}/instances/ancient`, { headers: ['x-app-version', '1.2'] });
+      const status = await durableHttp(`${base}${durable}/instances/ancient`, { headers: ['x-app-version', '1.2'] });
       assert.equal(status.json().app, 'app-1-1', 'read from the shared tracking store through the current app');
-      const raised = await http(`${base}${durable}/instances/ancient/raiseEvent/Late`, { method: 'POST' });
+      const raised = await durableHttp(`${base}${durable}/instances/ancient/raiseEvent/Late`, { method: 'POST' });
       assert.equal(raised.status, 410);
       assert.equal(errorCode(raised), 'VERSION_DECOMMISSIONED');
     });
 
     it('goes by the header for an instance the tracking store does not know, and forgets a purged one', async () => {
-      const unknown = await http(`${base}${durable}/instances/never-started`, { headers: ['x-app-version', '1.2'] });
+      const unknown = await durableHttp(`${base}${durable}/instances/never-started`, { headers: ['x-app-version', '1.2'] });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.json().app, 'app-1-2');
       await recorder.created('to-purge', 'Hello', 'Hub12');
       app12.instances.set('to-purge', { name: 'Hello', events: [] });
-      assert.equal((await http(`${base}${durable}/instances/to-purge`)).json().app, 'app-1-2');
-      const purged = await http(`${base}${durable}/instances/to-purge`, { method: 'DELETE' });
+      assert.equal((await durableHttp(`${base}${durable}/instances/to-purge`)).json().app, 'app-1-2');
+      const purged = await durableHttp(`${base}${durable}/instances/to-purge`, { method: 'DELETE' });
       assert.equal(purged.status, 200);
-      const after = await http(`${base}${durable}/instances/to-purge`);
+      const after = await durableHttp(`${base}${durable}/instances/to-purge`);
       assert.equal(after.status, 404);
       assert.equal(after.json().app, 'app-1-1', 'once purged, the id is unknown and goes to the current version');
     });
@@ -341,17 +442,17 @@ describe('front door', () => {
     it('refuses with 409 a start whose instance id another version\'s app already uses', async () => {
       await recorder.created('order-7', 'Hello', 'Hub10');
       app10.instances.set('order-7', { name: 'Hello', events: [] });
-      const clash = await http(`${base}${durable}/orchestrators/Hello/order-7`, { method: 'POST' });
+      const clash = await durableHttp(`${base}${durable}/orchestrators/Hello/order-7`, { method: 'POST' });
       assert.equal(clash.status, 409);
       assert.equal(errorCode(clash), 'INSTANCE_ID_CONFLICT');
       assert.equal(app11.instances.has('order-7'), false, 'the current app never saw the start');
 
-      const fresh = await http(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST' });
+      const fresh = await durableHttp(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST' });
       assert.equal(fresh.status, 202);
       assert.equal(fresh.json().id, 'order-8');
-      const again = await http(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST' });
+      const again = await durableHttp(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST' });
       assert.equal(again.status, 202, 'the owning app may restart its own instance');
-      const elsewhere = await http(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST', headers: ['x-app-version', '1.2'] });
+      const elsewhere = await durableHttp(`${base}${durable}/orchestrators/Hello/order-8`, { method: 'POST', headers: ['x-app-version', '1.2'] });
       assert.equal(elsewhere.status, 409);
       assert.equal(app12.instances.has('order-8'), false);
     });
@@ -359,7 +460,7 @@ describe('front door', () => {
     it('rewrites app URLs in small JSON api responses, chunked ones included', async () => {
       const result = await http(`${base}/api/links`);
       const body = result.json<Record<string, string>>();
-      assert.equal(body.statusQueryGetUri, `${base}${durable}/instances/x`);
+      assert.equal(body.statusQueryGetUri, `${base}${durable}/instances/x?code=${routerKeys.durableApi}`);
       assert.equal(body.other, 'http://elsewhere:1/x');
       assert.equal(Number(result.headers['content-length']), result.body.length);
     });
@@ -374,11 +475,11 @@ describe('front door', () => {
 
     it('rewrites to the configured public URL when there is one', async () => {
       const behindProxy = buildFrontDoor({
-        store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, publicUrl: 'https://router.example.com/', logger: false,
+        store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, routerKeys, appKeys, publicUrl: 'https://router.example.com/', logger: false,
       });
       const proxyBase = await listen(behindProxy);
       try {
-        const result = await http(`${proxyBase}${durable}/orchestrators/Hello`, { method: 'POST' });
+        const result = await durableHttp(`${proxyBase}${durable}/orchestrators/Hello`, { method: 'POST' });
         assert.ok(result.headers.location?.startsWith(`https://router.example.com${durable}/instances/`), result.headers.location);
         assert.ok(result.json<Record<string, string>>().statusQueryGetUri?.startsWith('https://router.example.com/runtime/'));
       } finally {
@@ -423,7 +524,7 @@ describe('front door', () => {
 
   describe('closing', () => {
     it('lets a request in flight finish and refuses the next one on its connection with SHUTTING_DOWN', async () => {
-      const closing = buildFrontDoor({ store, adminKey, logger: false });
+      const closing = buildFrontDoor({ store, adminKey, routerKeys, logger: false });
       const closingBase = new URL(await listen(closing));
       const socket = connect(Number(closingBase.port), closingBase.hostname);
       let received = '';
@@ -495,7 +596,7 @@ describe('front door during a store outage', () => {
     const store = await createVersionMapStore(outage.connectionString);
     await outage.stop();
     const { logger, lines } = capturingLogger('warn');
-    const options: FrontDoorOptions = { store, adminKey, refreshIntervalMs: 50, logger };
+    const options: FrontDoorOptions = { store, adminKey, routerKeys, refreshIntervalMs: 50, logger };
     const router = buildFrontDoor(options);
     const base = await listen(router);
     try {
@@ -517,10 +618,10 @@ describe('front door during a store outage', () => {
       current: '5.0', versions: [entry('5.0', 'active', ['5.0.1'], app)],
     });
     const { logger, lines } = capturingLogger('warn');
-    const router = buildFrontDoor({ store, trackingStore: createTrackingReader(outage.connectionString), adminKey, refreshIntervalMs: 50, logger });
+    const router = buildFrontDoor({ store, trackingStore: createTrackingReader(outage.connectionString), adminKey, routerKeys, refreshIntervalMs: 50, logger });
     const base = await listen(router);
     try {
-      const started = await http(`${base}${durable}/orchestrators/Hello/kept`, { method: 'POST' });
+      const started = await durableHttp(`${base}${durable}/orchestrators/Hello/kept`, { method: 'POST' });
       assert.equal(started.status, 202);
       await outage.stop();
       const outageStarted = Date.now();
@@ -531,9 +632,9 @@ describe('front door during a store outage', () => {
         await sleep(50);
       }
       assert.equal((await http(`${base}/readyz`)).status, 200, 'a router with a map stays ready');
-      const known = await http(`${base}${durable}/instances/kept`);
+      const known = await durableHttp(`${base}${durable}/instances/kept`);
       assert.equal(known.json().app, 'app-5-0', 'an owner already known is still used');
-      const unknown = await http(`${base}${durable}/instances/not-cached`);
+      const unknown = await durableHttp(`${base}${durable}/instances/not-cached`);
       assert.equal(unknown.status, 503);
       assert.equal(errorCode(unknown), 'STORE_UNAVAILABLE');
       const outageWarnings = lines.filter((line) => /version map store is unreachable/.test(line.msg));

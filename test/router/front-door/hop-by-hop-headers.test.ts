@@ -8,7 +8,7 @@ import {
 const hopByHop = ['Connection', 'Keep-Alive', 'Proxy-Connection', 'TE', 'Transfer-Encoding', 'Upgrade', 'Trailer'];
 
 function requestFacts(): ClientRequestFacts {
-  return { appVersion: undefined, host: undefined, forwardedHost: undefined, forwardedProto: undefined, hasBody: false };
+  return { appVersion: undefined, host: undefined, forwardedHost: undefined, forwardedProto: undefined, hasBody: false, functionsKey: undefined };
 }
 
 function responseFacts(): AppResponseFacts {

@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
 import { serveFrontDoor } from '../../../router/front-door/serve-front-door.js';
 import { failureOf, http } from './fixtures/http-client.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 
 const processEntry = fileURLToPath(new URL('./fixtures/front-door-process.js', import.meta.url));
 
 describe('serveFrontDoor', () => {
   it('listens, reports its URL and closes', async () => {
-    const running = await serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey: 'serve-test-admin-key', logger: false, handleSignals: false });
+    const running = await serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey: 'serve-test-admin-key', routerKeys: testRouterKeys, logger: false, handleSignals: false });
     assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await http(`${running.url}/healthz`)).status, 200);
     assert.equal((await http(`${running.url}/readyz`)).status, 200, 'an empty map is a loaded map');
@@ -22,7 +23,7 @@ describe('serveFrontDoor', () => {
   });
 
   it('refuses invalid options before listening', async () => {
-    await assert.rejects(serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey: 'short' }), /at least 16 characters/);
+    await assert.rejects(serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey: 'short', routerKeys: testRouterKeys }), /at least 16 characters/);
   });
 
   it('finishes requests in flight on SIGTERM, then the process exits', async () => {

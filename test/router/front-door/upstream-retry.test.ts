@@ -14,6 +14,7 @@ import { buildFrontDoor } from '../../../router/front-door/build-front-door.js';
 import { mayRetry, type FailedAttempt } from '../../../router/front-door/upstream-retry.js';
 import { http } from './fixtures/http-client.js';
 import { versionEntry, versionMap } from './fixtures/version-maps.js';
+import { testRouterKeys } from '../../fixtures/router-keys.js';
 
 interface SeenRequest {
   readonly connection: number;
@@ -116,7 +117,7 @@ describe('front door retry on a reset reused connection', () => {
   before(async () => {
     app = await ScriptedApp.start();
     const store = new MemoryVersionMapStore(versionMap('1.0', versionEntry('1.0', 'active', ['1.0.0'], app.url)));
-    frontDoor = buildFrontDoor({ store, adminKey: 'retry-test-admin-key', logger: false, connectionsPerApp: 1 });
+    frontDoor = buildFrontDoor({ store, adminKey: 'retry-test-admin-key', routerKeys: testRouterKeys, logger: false, connectionsPerApp: 1 });
     await frontDoor.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(frontDoor.server.address() as AddressInfo).port}`;
   });

@@ -34,7 +34,7 @@ const first = versionMap('1.0', versionEntry('1.0', 'active', ['1.0.0']));
 function cacheOver(store: VersionMapStore, intervalMs: number): { cache: VersionMapCache; applied: VersionMap[]; log: ReturnType<typeof capturingLogger> } {
   const applied: VersionMap[] = [];
   const log = capturingLogger();
-  const cache = new VersionMapCache(store, intervalMs, log.logger as unknown as FastifyBaseLogger, (map) => applied.push(map));
+  const cache = new VersionMapCache(store, intervalMs, log.logger as unknown as FastifyBaseLogger, (map) => { applied.push(map); });
   return { cache, applied, log };
 }
 
