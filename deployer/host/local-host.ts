@@ -30,14 +30,14 @@ import {
 import { createDurableEngine } from './durable/durable-engine.js';
 import type { DurableApiKeys, DurableEngine } from './host-contracts.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerHttpTriggers } from './http/http-trigger-plugin.js';
+import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
+import { ServedConnections } from './http/served-connections.js';
 import { durableClientPath, durableClientRoutePrefix } from './keys/durable-client-path.js';
 import { HostKeyring } from './keys/host-keyring.js';
 import { durableTaskSystemKeyName } from './keys/host-secrets.js';
 import { registerKeyGate } from './keys/key-gate.js';
 import { requestLogView } from './keys/request-log-view.js';
-import { registerHttpTriggers } from './http/http-trigger-plugin.js';
-import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
-import { ServedConnections } from './http/served-connections.js';
 
 export interface LocalHostOptions {
   readonly appDir: string;
@@ -90,10 +90,10 @@ export interface LocalHost {
 }
 
 const defaultPort = 7071;
-/** The app setting naming the app's public host (Azure sets it on every app); URLs handed to clients use it. */
-const publicHostSetting = 'WEBSITE_HOSTNAME';
 const defaultHost = '127.0.0.1';
 const httpCloseGraceMs = 5_000;
+/** The app setting naming the app's public host (Azure sets it on every app); URLs handed to clients use it. */
+const publicHostSetting = 'WEBSITE_HOSTNAME';
 
 function hostVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -222,15 +222,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       cleanUps.push({ name: 'stopping Azurite', run: () => embedded.stop() });
       logger.info({ tableUrl: embedded.tableUrl }, 'Started the embedded Azurite');
     }
-    let keyring: HostKeyring | undefined;
-    if (options.secretsDir !== undefined) {
-      const opened = await HostKeyring.open({ secretsDir: path.resolve(options.secretsDir), logger: logger.child({ component: 'keys' }) });
-      keyring = opened;
-      cleanUps.push({ name: 'closing the keys file', run: async () => opened.close() });
-      if (opened.current.systemKeys[durableTaskSystemKeyName] === undefined) {
-        throw new RouterError('INVALID_CONFIGURATION', `The keys file ${opened.file} has no "${durableTaskSystemKeyName}" system key, which the durable HTTP API needs; add one or delete the file to have new keys made.`);
+    const keyring = options.secretsDir === undefined ? undefined : await HostKeyring.open({ secretsDir: path.resolve(options.secretsDir), logger: logger.child({ component: 'keys' }) });
+    if (keyring !== undefined) {
+      cleanUps.push({ name: 'closing the keys file', run: async () => keyring.close() });
+      if (keyring.current.systemKeys[durableTaskSystemKeyName] === undefined) {
+        throw new RouterError('INVALID_CONFIGURATION', `The keys file ${keyring.file} has no "${durableTaskSystemKeyName}" system key, which the durable HTTP API needs; add one or delete the file to have new keys made.`);
       }
-      logger.info({ file: opened.file }, 'The host enforces its keys');
+      logger.info({ file: keyring.file }, 'The host enforces its keys');
     }
 
     const resolveConnection = createConnectionResolver(storage, env, azurite?.connectionString);
@@ -295,10 +293,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       routerOptions: { maxParamLength: 2048 },
     });
     cleanUps.push({ name: 'closing Fastify', run: () => fastify.close() });
-    if (keyring !== undefined) {
-      const keys = keyring;
-      registerKeyGate(fastify, { keys: () => keys.current, triggers: routeTable });
-    }
+    if (keyring !== undefined) registerKeyGate(fastify, { keys: () => keyring.current, triggers: routeTable });
     registerAdminRoutes(fastify, {
       hostId: (app.package.name ?? path.basename(appDir)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
       hostVersion: version,

@@ -37,7 +37,7 @@ import { isLocalOnlyPath } from '../package/package-paths.js';
 import { unpackPackage } from '../package/package-unpacking.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
 import {
-  defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets, writeHostSecrets, type HostSecrets,
+  defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets, readHostSecrets, writeHostSecrets, type HostSecrets,
 } from '../../host/keys/host-secrets.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { AppListener } from './app-listener.js';
@@ -223,8 +223,10 @@ export class LocalPlatform implements Platform {
       const lastExit = this.#lastExit.get(appName);
       return { healthy: false, state: app.state, functions: [], detail: lastExit ?? 'Its process is not running (resume the platform to start it).' };
     }
-    const { masterKey } = await ensureHostSecrets(this.#secretsDir(appName));
-    const probe = await probeHost(app.url, this.#probeTimeoutMs, masterKey);
+    // Read, never made here: a probe racing a delete must not leave a keys folder behind.
+    const secrets = await readHostSecrets(this.#secretsDir(appName));
+    if (secrets === undefined) return { healthy: false, state: app.state, functions: [], detail: 'Its keys file is missing, so it cannot be asked; redeploy it to have new keys made.' };
+    const probe = await probeHost(app.url, this.#probeTimeoutMs, secrets.masterKey);
     return { ...probe, state: app.state };
   }
 
