@@ -36,11 +36,24 @@ export interface DurableClientBindingValue {
   readonly grpcHttpClientTimeout: string;
 }
 
+/**
+ * How the durable engine's clients reach its HTTP API when the host enforces keys; asked at every
+ * use, since keys can be rotated while the host runs.
+ */
+export interface DurableApiKeys {
+  /** The durable extension's system key: the URLs the engine hands out carry it as `code`. */
+  systemKey(): string;
+  /** The path (no trailing slash) only the host's own client binding knows: its `rpcBaseUrl`. */
+  clientPath(): string;
+  /** That path as a route prefix, its secret part a parameter, under which the API is served too. */
+  readonly clientRoutePrefix: string;
+}
+
 /** Implemented by the durable engine. */
 export interface DurableEngine {
   readonly taskHubName: string;
   clientBinding(): DurableClientBindingValue;
-  /** Mounts /runtime/webhooks/durabletask/* (management API and the client's RPC routes). */
+  /** Mounts /runtime/webhooks/durabletask/* (management API and the client's RPC routes), and the client path when keys are on. */
   registerRoutes(server: FastifyInstance): void;
   /** Starts dispatching work; resumes whatever was in flight when the host last stopped. */
   start(): Promise<void>;

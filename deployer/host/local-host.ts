@@ -3,7 +3,8 @@
  * durable-functions 3.x) in this process. It applies the app's settings, loads the app through the
  * `@azure/functions-core` module, serves its HTTP triggers, the admin endpoints and the durable
  * engine's `/runtime/webhooks/durabletask` API on one Fastify server, and runs the durable engine
- * against the app's storage (Azure Table storage, or an embedded Azurite).
+ * against the app's storage (Azure Table storage, or an embedded Azurite). Given a secrets folder,
+ * it enforces the host's keys as the Azure Functions host does (keys/key-gate.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -27,11 +28,16 @@ import {
   needsEmbeddedStorage,
 } from './app-loading/storage-connection.js';
 import { createDurableEngine } from './durable/durable-engine.js';
-import type { DurableEngine } from './host-contracts.js';
+import type { DurableApiKeys, DurableEngine } from './host-contracts.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerHttpTriggers } from './http/http-trigger-plugin.js';
 import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
 import { ServedConnections } from './http/served-connections.js';
+import { durableClientPath, durableClientRoutePrefix } from './keys/durable-client-path.js';
+import { HostKeyring } from './keys/host-keyring.js';
+import { durableTaskSystemKeyName } from './keys/host-secrets.js';
+import { registerKeyGate } from './keys/key-gate.js';
+import { requestLogView } from './keys/request-log-view.js';
 
 export interface LocalHostOptions {
   readonly appDir: string;
@@ -53,6 +59,12 @@ export interface LocalHostOptions {
    * since two engines must not work one task hub at once.
    */
   readonly handedConnections?: boolean;
+  /**
+   * The host's secrets folder (keys/host-secrets.ts): given one, the host enforces its keys, made
+   * there on first start and read again when they change. Without one nothing asks for a key, as
+   * with `func start`.
+   */
+  readonly secretsDir?: string;
 }
 
 export interface LocalHost {
@@ -80,6 +92,8 @@ export interface LocalHost {
 const defaultPort = 7071;
 const defaultHost = '127.0.0.1';
 const httpCloseGraceMs = 5_000;
+/** The app setting naming the app's public host (Azure sets it on every app); URLs handed to clients use it. */
+const publicHostSetting = 'WEBSITE_HOSTNAME';
 
 function hostVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -149,6 +163,16 @@ function httpLogLevel(logger: Logger): string {
   return logger.levelVal < 30 || logger.levelVal > 40 ? logger.level : 'warn';
 }
 
+/** `https://${WEBSITE_HOSTNAME}` when the app's settings name its public host, else undefined. */
+function publicOriginOf(env: NodeJS.ProcessEnv): string | undefined {
+  const hostName = env[publicHostSetting]?.trim();
+  if (hostName === undefined || hostName === '') return undefined;
+  if (!/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(hostName)) {
+    throw new RouterError('INVALID_CONFIGURATION', `The app setting ${publicHostSetting} must be a host name with an optional port (e.g. myapp.azurewebsites.net or 127.0.0.1:8443), not "${hostName}".`);
+  }
+  return `https://${hostName.toLowerCase()}`;
+}
+
 function startingHandler(_request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
   response.end(JSON.stringify({ state: 'Starting' }));
@@ -172,6 +196,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const hostConfig = await readHostConfig(appDir, env);
   if (hostConfig.ignored.length > 0) logger.debug({ settings: hostConfig.ignored }, 'host.json settings with no effect locally');
   const storage = chooseAppStorage(options.storageConnectionString, env);
+  const publicOrigin = publicOriginOf(env);
 
   // Undone last-first, on stop and when start-up fails half way.
   const cleanUps: { name: string; run: () => Promise<void> }[] = [];
@@ -197,6 +222,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       cleanUps.push({ name: 'stopping Azurite', run: () => embedded.stop() });
       logger.info({ tableUrl: embedded.tableUrl }, 'Started the embedded Azurite');
     }
+    const keyring = options.secretsDir === undefined ? undefined : await HostKeyring.open({ secretsDir: path.resolve(options.secretsDir), logger: logger.child({ component: 'keys' }) });
+    if (keyring !== undefined) {
+      cleanUps.push({ name: 'closing the keys file', run: async () => keyring.close() });
+      if (keyring.current.systemKeys[durableTaskSystemKeyName] === undefined) {
+        throw new RouterError('INVALID_CONFIGURATION', `The keys file ${keyring.file} has no "${durableTaskSystemKeyName}" system key, which the durable HTTP API needs; add one or delete the file to have new keys made.`);
+      }
+      logger.info({ file: keyring.file }, 'The host enforces its keys');
+    }
+
     const resolveConnection = createConnectionResolver(storage, env, azurite?.connectionString);
     // Code in the app that reads AzureWebJobsStorage sees the storage the host uses.
     env[appStorageSetting] = resolveConnection(appStorageSetting);
@@ -214,7 +248,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     cleanUps.push({ name: 'closing the HTTP server', run: () => closeServer(server, connections) });
     const hostAndPort = `${reachableHost(options.host ?? defaultHost)}:${port}`;
     const url = `http://${hostAndPort}`;
-    env['WEBSITE_HOSTNAME'] = hostAndPort;
+    // df.getClient rewrites its URLs to localhost:7071 when the variable is unset: name this host.
+    if (publicOrigin === undefined) env[publicHostSetting] = hostAndPort;
 
     // The invoker needs the engine's client binding and the engine needs the invoker.
     const started: { engine?: DurableEngine } = {};
@@ -241,6 +276,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       durableTask: hostConfig.durableTask,
       resolveConnection,
       baseUrl: url,
+      ...(publicOrigin === undefined ? {} : { publicOrigin }),
+      ...(keyring === undefined ? {} : { keys: durableApiKeys(keyring) }),
       logger: logger.child({ component: 'durable' }),
     });
     started.engine = durableEngine;
@@ -251,11 +288,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         fastifyHandler = handler;
         return server;
       },
-      loggerInstance: logger.child({ component: 'http' }, { level: httpLogLevel(logger) }) as FastifyBaseLogger,
+      loggerInstance: logger.child({ component: 'http' }, { level: httpLogLevel(logger), serializers: { req: requestLogView } }) as FastifyBaseLogger,
       return503OnClosing: true,
       routerOptions: { maxParamLength: 2048 },
     });
     cleanUps.push({ name: 'closing Fastify', run: () => fastify.close() });
+    if (keyring !== undefined) registerKeyGate(fastify, { keys: () => keyring.current, triggers: routeTable });
     registerAdminRoutes(fastify, {
       hostId: (app.package.name ?? path.basename(appDir)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
       hostVersion: version,
@@ -263,11 +301,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       functions: app.functions,
       unsupported: app.unsupported,
       routePrefix: hostConfig.routePrefix,
-      baseUrl: url,
+      baseUrl: publicOrigin ?? url,
       startedAt,
     });
     durableEngine.registerRoutes(fastify);
-    await registerHttpTriggers(fastify, { table: routeTable, functions: app.functions, invoker: app.invoker, logger });
+    await registerHttpTriggers(fastify, {
+      table: routeTable,
+      functions: app.functions,
+      invoker: app.invoker,
+      logger,
+      ...(publicOrigin === undefined ? {} : { publicOrigin }),
+    });
     await fastify.ready();
     if (!fastifyHandler) throw new RouterError('INTERNAL', 'Fastify did not hand over its request handler.');
     handle = fastifyHandler;
@@ -276,7 +320,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     cleanUps.push({ name: 'stopping the durable engine', run: () => durableEngine.stop() });
     if (!handed) await durableEngine.start();
 
-    logger.info({ url, functions: app.functions.length, taskHub: durableEngine.taskHubName, handedConnections: handed }, 'Local Functions host is running');
+    logger.info({
+      url,
+      ...(publicOrigin === undefined ? {} : { publicOrigin }),
+      functions: app.functions.length,
+      taskHub: durableEngine.taskHubName,
+      handedConnections: handed,
+      keys: keyring === undefined ? 'not checked' : 'enforced',
+    }, 'Local Functions host is running');
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => (stopping ??= cleanUp());
     return {
@@ -306,4 +357,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await cleanUp().catch(() => undefined);
     throw error;
   }
+}
+
+function durableApiKeys(keyring: HostKeyring): DurableApiKeys {
+  return {
+    systemKey: () => {
+      const key = keyring.current.systemKeys[durableTaskSystemKeyName];
+      if (key === undefined) throw new RouterError('INVALID_CONFIGURATION', `The keys file ${keyring.file} has no "${durableTaskSystemKeyName}" system key; add one or delete the file to have new keys made.`);
+      return key;
+    },
+    clientPath: () => durableClientPath(keyring.current.masterKey),
+    clientRoutePrefix: durableClientRoutePrefix,
+  };
 }

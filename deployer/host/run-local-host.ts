@@ -1,9 +1,10 @@
 /**
  * Runs one Functions app in the local host as its own process:
  *   node dist/deployer/host/run-local-host.js <appDir> [--port N] [--host H]
- *        [--data-dir DIR | --in-memory-storage] [--exit-with-stdin] [--handed-connections]
+ *        [--data-dir DIR | --in-memory-storage] [--secrets-dir DIR] [--exit-with-stdin] [--handed-connections]
  * Storage comes from the environment (AzureWebJobsStorage, ROUTER_STORAGE) or local.settings.json,
  * else an embedded Azurite persisting under <appDir>/.data/azurite (or in memory).
+ * With --secrets-dir the host enforces its keys, kept in DIR/host.json (made on first start).
  * Prints one JSON line `{"event":"listening","url":...}` on stdout once it serves requests (and
  * `{"event":"error",...}` if it cannot start); stops cleanly on SIGTERM or SIGINT, and with
  * --exit-with-stdin also when its stdin closes (its parent went away).
@@ -37,13 +38,14 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory-storage': { type: 'boolean', default: false },
+      'secrets-dir': { type: 'string' },
       'exit-with-stdin': { type: 'boolean', default: false },
       'handed-connections': { type: 'boolean', default: false },
     },
   });
   const [appDirArgument] = positionals;
   if (!appDirArgument || positionals.length > 1) {
-    throw new Error('Usage: run-local-host <appDir> [--port N] [--host H] [--data-dir DIR | --in-memory-storage] [--exit-with-stdin] [--handed-connections]');
+    throw new Error('Usage: run-local-host <appDir> [--port N] [--host H] [--data-dir DIR | --in-memory-storage] [--secrets-dir DIR] [--exit-with-stdin] [--handed-connections]');
   }
   const appDir = path.resolve(appDirArgument);
   const port = parsePort(values.port);
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     ...(values.host ? { host: values.host } : {}),
     azurite: values['in-memory-storage'] ? { inMemory: true } : { location: values['data-dir'] ?? path.join(appDir, '.data', 'azurite') },
     handedConnections: handed,
+    ...(values['secrets-dir'] === undefined ? {} : { secretsDir: path.resolve(values['secrets-dir']) }),
   });
 
   let ending = false;

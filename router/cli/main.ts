@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { runHostCommand } from './commands/host-command.js';
+import { runHostCommand, type HostCommandOptions } from './commands/host-command.js';
 import { runInstancesCommand, type InstancesCommandOptions } from './commands/instances-command.js';
 import { runReleaseCommand, type ReleaseCommandOptions } from './commands/release-command.js';
 import { runStartCommand } from './commands/start-command.js';
@@ -86,7 +86,8 @@ program
   .description('run one Azure Functions app (Node.js v4 model, durable-functions 3.x) in the local host')
   .option('--port <port>', 'port to listen on', '7071')
   .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (default <appDir>/.data/azurite)')
-  .action((appDir: string, options: { port: string; dataDir?: string }) => runHostCommand(appDir, options));
+  .option('--require-keys', 'check keys as the Azure Functions host does; they are kept in <data-dir>/secrets (default <appDir>/.data/secrets)')
+  .action((appDir: string, options: HostCommandOptions) => runHostCommand(appDir, options));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${describeFailure(error)}\n`);

@@ -2,8 +2,12 @@
  * Runs the control plane app in the local Functions host, as its own process (the embedded stack
  * and the tests use this). It exits when this process goes away; its apps, which are its own
  * child processes on the local platform, go with it and come back when it starts again.
+ * Its host enforces keys, kept in `<dataDir>/secrets/`: its HTTP API functions are anonymous and
+ * check the control plane's own key themselves (the front door forwards to them), while its
+ * durable HTTP API and `/admin/*` refuse callers without its host's keys.
  */
 import path from 'node:path';
+import { ensureHostSecrets, type HostSecrets } from '../../deployer/host/keys/host-secrets.js';
 import { startLocalAppProcess } from '../../deployer/platform/local/local-app-process.js';
 import { controlPlaneTaskHubFor } from '../app-configuration/app-naming.js';
 import { defaultRouterId } from '../app-configuration/router-identity.js';
@@ -42,6 +46,8 @@ export interface RunningControlPlane {
   readonly pid: number;
   /** Settles with the exit code once the process has exited for whatever reason. */
   readonly exited: Promise<number | null>;
+  /** Its host's keys (secrets: for tests and tools on this machine, never to be logged). */
+  hostSecrets(): Promise<HostSecrets>;
   stop(): Promise<void>;
 }
 
@@ -69,16 +75,25 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
   // Refuse bad settings here, with the same message the app would give, rather than as a failed start.
   readControlPlaneSettings(settings);
   const appDir = path.join(dataDir, 'app');
+  const secretsDir = path.join(dataDir, 'secrets');
   await writeControlPlaneAppDirectory(appDir);
   const host = await startLocalAppProcess({
     appDir,
     port: options.port ?? 0,
     settings,
     environment: 'isolated',
+    secretsDir,
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });
-  return { url: host.url, port: host.port, pid: host.pid, exited: host.exited, stop: () => host.stop() };
+  return {
+    url: host.url,
+    port: host.port,
+    pid: host.pid,
+    exited: host.exited,
+    hostSecrets: () => ensureHostSecrets(secretsDir),
+    stop: () => host.stop(),
+  };
 }
 
 function optional(name: string, value: string | number | undefined): Record<string, string> {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { DurableClientBindingValue, DurableEngine, FunctionInvoker } from '../host-contracts.js';
+import type { DurableApiKeys, DurableClientBindingValue, DurableEngine, FunctionInvoker } from '../host-contracts.js';
 import { creationUrls, managementUrls, requiredQueryStringParameters, webhookPath } from './api/status-payload.js';
 import { registerManagementApi } from './api/management-api.js';
 import { parseDurableTaskSettings } from './configuration/durable-task-settings.js';
@@ -28,8 +28,12 @@ export interface DurableEngineOptions {
   readonly durableTask: Readonly<Record<string, unknown>> | undefined;
   /** Connection strings by setting name (AzureWebJobsStorage is the default connection). */
   resolveConnection(name: string): string;
-  /** The host's own origin, e.g. http://127.0.0.1:7071. */
+  /** The host's own origin, e.g. http://127.0.0.1:7071: where the app's durable client calls the API. */
   readonly baseUrl: string;
+  /** The origin of the URLs handed to clients (`https://${WEBSITE_HOSTNAME}`); default `baseUrl`. */
+  readonly publicOrigin?: string;
+  /** Set when the host enforces keys. */
+  readonly keys?: DurableApiKeys;
   readonly logger: Logger;
 }
 
@@ -59,6 +63,8 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
   scheduler.current = instances;
   const client = new ClientOperations({ store, work, functions, settings, post, logger });
   const origin = options.baseUrl.replace(/\/+$/, '');
+  const publicOrigin = options.publicOrigin?.replace(/\/+$/, '');
+  const { keys } = options;
   let started = false;
   let stopping: Promise<void> | undefined;
 
@@ -72,20 +78,30 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
   return {
     taskHubName: settings.hubName,
     clientBinding(): DurableClientBindingValue {
+      const code = keys?.systemKey();
+      const urlOrigin = publicOrigin ?? origin;
       return {
         taskHubName: settings.hubName,
-        creationUrls: creationUrls(origin, settings.hubName),
-        managementUrls: managementUrls(origin, 'INSTANCEID', settings.hubName),
-        baseUrl: `${origin}${webhookPath}`,
-        requiredQueryStringParameters: requiredQueryStringParameters(settings.hubName),
-        rpcBaseUrl: `${origin}${webhookPath}/`,
-        httpBaseUrl: `${origin}${webhookPath}`,
+        creationUrls: creationUrls(urlOrigin, settings.hubName, code),
+        managementUrls: managementUrls(urlOrigin, 'INSTANCEID', settings.hubName, code),
+        baseUrl: `${urlOrigin}${webhookPath}`,
+        requiredQueryStringParameters: requiredQueryStringParameters(settings.hubName, code),
+        rpcBaseUrl: `${origin}${keys === undefined ? webhookPath : keys.clientPath()}/`,
+        httpBaseUrl: `${urlOrigin}${webhookPath}`,
         maxGrpcMessageSizeInBytes: 0,
         grpcHttpClientTimeout: '00:01:40',
       };
     },
     registerRoutes(server: FastifyInstance): void {
-      registerManagementApi(server, { client, baseUrl: origin, logger });
+      const api = {
+        client,
+        baseUrl: origin,
+        logger,
+        ...(publicOrigin === undefined ? {} : { publicOrigin }),
+        ...(keys === undefined ? {} : { code: () => keys.systemKey() }),
+      };
+      registerManagementApi(server, api);
+      if (keys !== undefined) registerManagementApi(server, api, keys.clientRoutePrefix);
     },
     async start(): Promise<void> {
       if (started) return;

@@ -1,8 +1,8 @@
 /**
  * Serves the app's HTTP triggers: every request that no host route claims is matched against the
  * route table and handed to the function as the worker protocol's HTTP data, with the raw body
- * for any content type. Keys (`code` query parameter, `x-functions-key` header) are accepted and
- * not checked, as `func start` does locally.
+ * for any content type. Keys (`code` query parameter, `x-functions-key` header) reach the function
+ * as they came; whether they are checked is the key gate's business (keys/key-gate.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -19,6 +19,8 @@ export interface HttpTriggerPluginOptions {
   readonly functions: readonly LoadedFunction[];
   readonly invoker: AppFunctionInvoker;
   readonly logger: Logger;
+  /** `https://${WEBSITE_HOSTNAME}`: a request addressed to that host is seen by the function at that origin. */
+  readonly publicOrigin?: string;
 }
 
 function traceContextOf(request: FastifyRequest): RpcTraceContext | undefined {
@@ -28,6 +30,13 @@ function traceContextOf(request: FastifyRequest): RpcTraceContext | undefined {
   return { traceParent, traceState: typeof traceState === 'string' ? traceState : null, attributes: {} };
 }
 
+/** A request to the public host name arrived through the platform's HTTPS front: the function sees its public URL. */
+function originOf(request: FastifyRequest, publicOrigin: { origin: string; host: string } | undefined): string {
+  const host = request.headers.host ?? `${request.socket.localAddress}:${request.socket.localPort}`;
+  if (publicOrigin !== undefined && publicOrigin.host === host.toLowerCase()) return publicOrigin.origin;
+  return `${request.protocol}://${host}`;
+}
+
 function send(reply: FastifyReply, response: HttpResponseParts): FastifyReply {
   reply.code(response.status).headers(response.headers);
   return response.body.length === 0 ? reply.send() : reply.send(response.body);
@@ -35,6 +44,7 @@ function send(reply: FastifyReply, response: HttpResponseParts): FastifyReply {
 
 export async function registerHttpTriggers(server: FastifyInstance, options: HttpTriggerPluginOptions): Promise<void> {
   const functionsByName = new Map(options.functions.map((fn) => [fn.name, fn]));
+  const publicOrigin = options.publicOrigin === undefined ? undefined : { origin: options.publicOrigin, host: new URL(options.publicOrigin).host };
   await server.register(async (scope) => {
     // Functions get the body as bytes whatever its type; the library parses it on demand.
     scope.removeAllContentTypeParsers();
@@ -54,10 +64,9 @@ export async function registerHttpTriggers(server: FastifyInstance, options: Htt
         return reply.code(404).send();
       }
 
-      const host = request.headers.host ?? `${request.socket.localAddress}:${request.socket.localPort}`;
       const triggerData = toRpcHttpRequest({
         method: request.method,
-        url: `${request.protocol}://${host}${rawUrl}`,
+        url: `${originOf(request, publicOrigin)}${rawUrl}`,
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         params: match.params,

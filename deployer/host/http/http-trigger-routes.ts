@@ -5,6 +5,7 @@
  */
 import { RouterError } from '../../../shared/errors/router-error.js';
 import type { FunctionDescriptor } from '../host-contracts.js';
+import { requirementOfAuthLevel, type KeyRequirement } from '../keys/key-requirement.js';
 import { compareRoutePrecedence, matchRouteTemplate, parseRouteTemplate, type RouteTemplate } from './route-template.js';
 
 export interface HttpTriggerRoute {
@@ -13,6 +14,8 @@ export interface HttpTriggerRoute {
   readonly template: RouteTemplate;
   /** Upper-case methods, or undefined for all methods. */
   readonly methods: ReadonlySet<string> | undefined;
+  /** The key its `authLevel` asks for, when the host enforces keys. */
+  readonly requirement: KeyRequirement;
 }
 
 export interface HttpRouteMatch {
@@ -83,7 +86,7 @@ export function compileHttpTriggerRoutes(functions: readonly FunctionDescriptor[
     } catch (error) {
       throw new RouterError('INVALID_CONFIGURATION', `Function "${fn.name}": ${(error as Error).message}`, { cause: error });
     }
-    const route: HttpTriggerRoute = { functionName: fn.name, template, methods: methodsOf(fn.name, binding) };
+    const route: HttpTriggerRoute = { functionName: fn.name, template, methods: methodsOf(fn.name, binding), requirement: requirementOfAuthLevel(binding['authLevel']) };
     const clash = routes.find((other) => structuralKey(other.template) === structuralKey(template) && overlaps(other.methods, route.methods));
     if (clash) {
       throw new RouterError(

@@ -94,8 +94,9 @@ function parseHostSecrets(text: string, file: string): HostSecrets {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(file, `it is not JSON (${(error as Error).message})`);
+  } catch {
+    // JSON.parse's message quotes the text around the fault, which would be a key.
+    throw corrupt(file, 'it is not JSON');
   }
   assertHostSecrets(value, file);
   return value;

@@ -14,14 +14,16 @@ interface FunctionListing {
 /**
  * Asks a running local host whether it serves its app: `GET /admin/host/status` must say Running
  * and `GET /admin/functions` must list at least one enabled function. Bounded by `timeoutMs`.
+ * Both need the host's master key (sent in a header, so that it is in no URL).
  */
-export async function probeHost(url: string, timeoutMs: number): Promise<HostProbe> {
+export async function probeHost(url: string, timeoutMs: number, masterKey: string): Promise<HostProbe> {
   const signal = AbortSignal.timeout(timeoutMs);
+  const get = (path: string): Promise<unknown> => getJson(`${url}${path}`, masterKey, signal);
   try {
-    const status = await getJson(`${url}/admin/host/status`, signal);
+    const status = await get('/admin/host/status');
     const state = (status as { state?: unknown } | undefined)?.state;
     if (state !== 'Running') return { healthy: false, functions: [], detail: `The host answers but is not running (state ${JSON.stringify(state ?? null)}).` };
-    const listings = await getJson(`${url}/admin/functions`, signal);
+    const listings = await get('/admin/functions');
     if (!Array.isArray(listings)) return { healthy: false, functions: [], detail: 'The host did not list its functions.' };
     const enabled = (listings as FunctionListing[]).filter((entry) => entry.isDisabled !== true && typeof entry.name === 'string');
     const disabled = (listings as FunctionListing[]).filter((entry) => entry.isDisabled === true).map((entry) => String(entry.name));
@@ -35,9 +37,10 @@ export async function probeHost(url: string, timeoutMs: number): Promise<HostPro
   }
 }
 
-async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
-  const response = await request(url, { method: 'GET', signal });
+async function getJson(url: string, masterKey: string, signal: AbortSignal): Promise<unknown> {
+  const response = await request(url, { method: 'GET', signal, headers: { 'x-functions-key': masterKey } });
   const text = await response.body.text();
+  if (response.statusCode === 401) throw new Error(`GET ${new URL(url).pathname} refused the master key of the app's keys file (401); a host takes up rotated keys within a second`);
   if (response.statusCode !== 200) throw new Error(`GET ${new URL(url).pathname} answered ${response.statusCode}`);
   return JSON.parse(text) as unknown;
 }

@@ -19,6 +19,8 @@ export interface LocalAppProcessOptions {
   readonly environment?: 'inherit' | 'isolated';
   /** Where an embedded Azurite keeps its data if the app names no storage (default: under appDir). */
   readonly dataDir?: string;
+  /** The host's secrets folder: given one, the host enforces its keys (made there on first start). */
+  readonly secretsDir?: string;
   readonly startTimeoutMs?: number;
   /** Receives the host's own log lines (stderr) and the app's console output, e.g. to forward them with a prefix. */
   readonly onLog?: (line: string) => void;
@@ -71,6 +73,7 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
   const handed = options.connections === 'handed';
   const args = [hostEntry, options.appDir, '--port', String(options.port ?? 0), '--exit-with-stdin'];
   if (options.dataDir !== undefined) args.push('--data-dir', options.dataDir);
+  if (options.secretsDir !== undefined) args.push('--secrets-dir', options.secretsDir);
   if (handed) args.push('--handed-connections');
   const child = spawn(process.execPath, args, {
     env: { ...baseEnvironment(options.environment ?? 'inherit'), ...options.settings },

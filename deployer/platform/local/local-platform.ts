@@ -7,6 +7,9 @@
  *   `resume()` restarts them on the same ports (their URLs are in the version map).
  * - An app process gets only its settings (plus PATH, HOME, ...) as environment, like an app on
  *   Azure, and exits with its parent (the host's --exit-with-stdin), so no app outlives the router.
+ * - Every app enforces its host's keys, as on Azure: they live in `<root>/apps/<name>/secrets/`
+ *   (made at provision), shared by the processes of a deploy's overlap; `keys`, `hostSecrets` and
+ *   `setHostSecret` read and change them, and a running app applies a change within a second.
  * - Zero downtime: the platform holds each app's port (an AppListener) and hands every connection
  *   to the app's current process. A deploy (or a change of settings) starts the new process while
  *   the old one serves; once the new one is ready, new connections go to it, and the old one
@@ -34,7 +37,7 @@ import { isLocalOnlyPath } from '../package/package-paths.js';
 import { unpackPackage } from '../package/package-unpacking.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
 import {
-  defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets, writeHostSecrets, type HostSecrets,
+  defaultFunctionKeyName, durableTaskSystemKeyName, ensureHostSecrets, readHostSecrets, writeHostSecrets, type HostSecrets,
 } from '../../host/keys/host-secrets.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { AppListener } from './app-listener.js';
@@ -220,7 +223,10 @@ export class LocalPlatform implements Platform {
       const lastExit = this.#lastExit.get(appName);
       return { healthy: false, state: app.state, functions: [], detail: lastExit ?? 'Its process is not running (resume the platform to start it).' };
     }
-    const probe = await probeHost(app.url, this.#probeTimeoutMs);
+    // Read, never made here: a probe racing a delete must not leave a keys folder behind.
+    const secrets = await readHostSecrets(this.#secretsDir(appName));
+    if (secrets === undefined) return { healthy: false, state: app.state, functions: [], detail: 'Its keys file is missing, so it cannot be asked; redeploy it to have new keys made.' };
+    const probe = await probeHost(app.url, this.#probeTimeoutMs, secrets.masterKey);
     return { ...probe, state: app.state };
   }
 
@@ -469,6 +475,7 @@ export class LocalPlatform implements Platform {
       settings: { ...platformSettings(record), ...record.settings },
       environment: 'isolated',
       dataDir: path.join(this.#appDir(record.name), 'azurite'),
+      secretsDir: this.#secretsDir(record.name),
       startTimeoutMs: this.#startTimeoutMs,
       onLog: (line) => this.#onAppLog?.(record.name, line),
     });

@@ -1,7 +1,8 @@
 /**
  * The behaviour every Platform adapter must have, run against each adapter by its own test file
  * (e.g. test/deployer/platform/local/local-platform.test.ts) with real apps: the fixture app
- * test/fixtures/apps/platform-app, which reports its package version and settings from inside.
+ * test/fixtures/apps/platform-app, which reports its package version and settings from inside
+ * (`/api/info`, anonymous) and has a function-level route (`/api/guarded`) for the key checks.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -78,6 +79,13 @@ export async function appInfo(url: string): Promise<AppInfo> {
   const response = await fetch(`${url}/api/info`);
   assert.equal(response.status, 200, `GET ${url}/api/info`);
   return (await response.json()) as AppInfo;
+}
+
+/** The status of a GET, with the key in the x-functions-key header if one is given. */
+export async function statusOf(url: string, key?: string): Promise<number> {
+  const response = await fetch(url, key === undefined ? {} : { headers: { 'x-functions-key': key } });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
@@ -176,7 +184,7 @@ export function describePlatformContract(name: string, setup: () => PlatformCont
         assert.equal(deployed.deployment?.sha256, packages.v1.sha256);
         assert.deepEqual(deployed.settingNames, [...Object.keys(context.baseSettings(wanted.appName)), 'FIXTURE_MESSAGE'].sort());
         const health = await waitForHealthy(platform, wanted.appName, { timeoutMs: 30_000 });
-        assert.deepEqual(health.functions, ['info']);
+        assert.deepEqual([...health.functions].sort(), ['guarded', 'info']);
         assert.equal(health.state, 'running');
         const info = await appInfo(url);
         assert.equal(info.version, '1.0.0');
@@ -215,6 +223,21 @@ export function describePlatformContract(name: string, setup: () => PlatformCont
         assert.notEqual(keys.function, keys.durableTask);
         assert.deepEqual(await platform.keys(wanted.appName), keys);
         await rejectsWith(platform.keys('contract-never-provisioned'), 'PLATFORM_APP_NOT_FOUND');
+      });
+
+      it('enforces the app\'s keys: its durable API and its function-level routes refuse callers without them', async () => {
+        const keys = await platform.keys(wanted.appName);
+        const durableApi = `${url}/runtime/webhooks/durabletask/instances?top=1`;
+        assert.equal(await statusOf(durableApi), 401, 'the durable API without a key');
+        assert.equal(await statusOf(durableApi, keys.function), 401, 'the durable API with the function key');
+        assert.equal(await statusOf(durableApi, keys.durableTask), 200, 'the durable API with its system key');
+        assert.equal(await statusOf(`${durableApi}&code=${encodeURIComponent(keys.durableTask)}`), 200, 'the durable API with its system key as code');
+        const guarded = `${url}/api/guarded`;
+        assert.equal(await statusOf(guarded), 401, 'a function-level route without a key');
+        assert.equal(await statusOf(guarded, keys.durableTask), 401, 'a function-level route with the system key');
+        assert.equal(await statusOf(guarded, keys.function), 200, 'a function-level route with the function key');
+        assert.equal(await statusOf(`${guarded}?code=${encodeURIComponent(keys.function)}`), 200, 'a function-level route with the function key as code');
+        assert.equal(await statusOf(`${url}/api/info`), 200, 'an anonymous route');
       });
 
       it('reports a package whose code does not start, saying why', async () => {

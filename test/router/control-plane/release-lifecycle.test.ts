@@ -161,7 +161,10 @@ describe('releases, drain and decommission through the admin API', () => {
     assert.equal(map.current, '1.1');
     assert.equal(findEntry(map, '2.0')?.state, 'active', 'the newer version stays active');
     await waitUntil(async () => (await stack.app<VersionAnswer>('GET', '/api/version')).body.version === '1.1.0', 5_000, 'the front door routing to 1.1 again');
-    const monitor = await fetch(`${stack.controlPlane.url}/runtime/webhooks/durabletask/instances/drain-monitor-1.1`);
+    const controlPlaneKeys = await stack.controlPlane.hostSecrets();
+    const monitor = await fetch(`${stack.controlPlane.url}/runtime/webhooks/durabletask/instances/drain-monitor-1.1`, {
+      headers: { 'x-functions-key': controlPlaneKeys.systemKeys['durabletask_extension'] as string },
+    });
     const monitorStatus = (await monitor.json()) as { runtimeStatus: string };
     assert.ok(['Terminated', 'Completed'].includes(monitorStatus.runtimeStatus), monitorStatus.runtimeStatus);
   });

@@ -1,7 +1,8 @@
 /**
  * The built-in HTTP API under /runtime/webhooks/durabletask, with the routes, status codes and
  * bodies of the Durable Functions extension. The JavaScript durable client calls the same routes
- * (its `rpcBaseUrl` points here), so `df.getClient(context)` and plain HTTP clients both work.
+ * (its `rpcBaseUrl` points here, or at the same routes under the host's durable client path when
+ * the host enforces keys), so `df.getClient(context)` and plain HTTP clients both work.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,6 +16,10 @@ export interface ManagementApiOptions {
   readonly client: ClientOperations;
   /** The host's own origin, used when a request carries no Host header. */
   readonly baseUrl: string;
+  /** The origin of the URLs the API hands out (`https://${WEBSITE_HOSTNAME}`); default: the request's. */
+  readonly publicOrigin?: string;
+  /** The key those URLs carry as `code` (the durable extension's system key), when the host enforces keys. */
+  readonly code?: () => string;
   readonly logger: Logger;
 }
 
@@ -26,7 +31,8 @@ const startRetryAfterSeconds = '10';
 const statusRetryAfterSeconds = '5';
 const emptyEntityKey = '$';
 
-export function registerManagementApi(server: FastifyInstance, options: ManagementApiOptions): void {
+/** Serves the API under `prefix` (a route prefix, which may hold parameters). */
+export function registerManagementApi(server: FastifyInstance, options: ManagementApiOptions, prefix: string = webhookPath): void {
   void server.register(async (scope) => {
     // Bodies are read as text: the extension accepts any JSON (or none) and answers 400 itself.
     scope.removeAllContentTypeParsers();
@@ -38,12 +44,17 @@ export function registerManagementApi(server: FastifyInstance, options: Manageme
       options.logger.error({ err: error }, 'Durable HTTP API request failed');
       return reply.code(500).send(new RouterError('INTERNAL', 'Something went wrong while processing your request.').toJSON());
     });
-    new ManagementRoutes(options).register(scope);
-  }, { prefix: webhookPath });
+    new ManagementRoutes(options, prefix).register(scope);
+  }, { prefix });
 }
 
 class ManagementRoutes {
-  constructor(private readonly options: ManagementApiOptions) {}
+  /** How many path segments the prefix takes: what follows them is the same under every prefix. */
+  private readonly prefixSegments: number;
+
+  constructor(private readonly options: ManagementApiOptions, prefix: string) {
+    this.prefixSegments = prefix.split('/').length - 1;
+  }
 
   register(scope: FastifyInstance): void {
     const handle = (fn: (request: Request, reply: FastifyReply) => Promise<unknown>) => fn.bind(this);
@@ -72,7 +83,7 @@ class ManagementRoutes {
     const timeout = seconds(request.query.timeout);
     const interval = seconds(request.query.pollingInterval);
     if (timeout !== undefined && interval !== undefined) return this.waitForCompletion(request, reply, id, timeout, interval);
-    const body = checkStatusPayload(origin, id, this.options.client.taskHubName);
+    const body = checkStatusPayload(origin, id, this.options.client.taskHubName, this.options.code?.());
     return reply.code(202).header('location', body.statusQueryGetUri).header('retry-after', startRetryAfterSeconds).send(body);
   }
 
@@ -88,7 +99,7 @@ class ManagementRoutes {
       if (remaining <= 0) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)));
     }
-    const body = checkStatusPayload(this.origin(request), instanceId, this.options.client.taskHubName);
+    const body = checkStatusPayload(this.origin(request), instanceId, this.options.client.taskHubName, this.options.code?.());
     return reply.code(202).header('location', body.statusQueryGetUri).header('retry-after', startRetryAfterSeconds).send(body);
   }
 
@@ -167,7 +178,7 @@ class ManagementRoutes {
       if (instance === undefined) throw notFound(instanceId);
       const newId = flag(request.query.restartWithNewInstanceId, true) ? undefined : instanceId;
       const id = await this.options.client.start(instance.name, newId, instance.input, instance.version);
-      const body = checkStatusPayload(this.origin(request), id, this.options.client.taskHubName);
+      const body = checkStatusPayload(this.origin(request), id, this.options.client.taskHubName, this.options.code?.());
       return reply.code(202).header('location', body.statusQueryGetUri).header('retry-after', startRetryAfterSeconds).send(body);
     }
     if (operation === 'rewind') {
@@ -207,12 +218,15 @@ class ManagementRoutes {
   }
 
   private origin(request: Request): string {
+    if (this.options.publicOrigin !== undefined) return this.options.publicOrigin;
     const host = headerValue(request.headers.host);
     return host === undefined ? this.options.baseUrl : `${request.protocol}://${host}`;
   }
 
+  /** The request's URL as clients know it: under the public webhook path, whatever prefix it came in by. */
   private requestUrl(request: Request): string {
-    return `${this.origin(request)}${request.url}`;
+    const afterPrefix = request.url.split('/').slice(this.prefixSegments + 1).join('/');
+    return `${this.origin(request)}${webhookPath}/${afterPrefix}`;
   }
 }
 

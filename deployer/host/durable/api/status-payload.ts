@@ -109,9 +109,18 @@ export function secondsIso(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-export function managementUrls(origin: string, instanceId: string, taskHubName: string): Record<string, string> {
+/**
+ * The query every URL the API hands out carries; with `code` (the durable extension's system key,
+ * when the host enforces keys) a holder of the URL may call it, as with the extension's URLs.
+ */
+export function requiredQueryStringParameters(taskHubName: string, code?: string): string {
+  const key = code === undefined ? '' : `&code=${encodeURIComponent(code)}`;
+  return `taskHub=${encodeURIComponent(taskHubName)}&connection=${defaultConnectionName}${key}`;
+}
+
+export function managementUrls(origin: string, instanceId: string, taskHubName: string, code?: string): Record<string, string> {
   const base = `${origin}${webhookPath}/instances/${encodeURIComponent(instanceId)}`;
-  const query = `taskHub=${encodeURIComponent(taskHubName)}&connection=${defaultConnectionName}`;
+  const query = requiredQueryStringParameters(taskHubName, code);
   return {
     id: instanceId,
     statusQueryGetUri: `${base}?${query}`,
@@ -126,8 +135,8 @@ export function managementUrls(origin: string, instanceId: string, taskHubName: 
 }
 
 /** The body of a 202 start response (CreateCheckStatusResponse). */
-export function checkStatusPayload(origin: string, instanceId: string, taskHubName: string): Record<string, string> {
-  const urls = managementUrls(origin, instanceId, taskHubName);
+export function checkStatusPayload(origin: string, instanceId: string, taskHubName: string, code?: string): Record<string, string> {
+  const urls = managementUrls(origin, instanceId, taskHubName, code);
   return {
     id: instanceId,
     statusQueryGetUri: urls.statusQueryGetUri as string,
@@ -140,15 +149,11 @@ export function checkStatusPayload(origin: string, instanceId: string, taskHubNa
   };
 }
 
-export function creationUrls(origin: string, taskHubName: string): Record<string, string> {
+export function creationUrls(origin: string, taskHubName: string, code?: string): Record<string, string> {
   const prefix = `${origin}${webhookPath}/orchestrators/{functionName}[/{instanceId}]`;
-  const query = `taskHub=${encodeURIComponent(taskHubName)}&connection=${defaultConnectionName}`;
+  const query = requiredQueryStringParameters(taskHubName, code);
   return {
     createNewInstancePostUri: `${prefix}?${query}`,
     createAndWaitOnNewInstancePostUri: `${prefix}?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${query}`,
   };
-}
-
-export function requiredQueryStringParameters(taskHubName: string): string {
-  return `taskHub=${encodeURIComponent(taskHubName)}&connection=${defaultConnectionName}`;
 }

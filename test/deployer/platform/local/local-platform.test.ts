@@ -16,7 +16,7 @@ import { isPortFree } from '../../../../deployer/platform/local/port-allocation.
 import { routerAppSettings } from '../../../../router/app-configuration/app-settings.js';
 import { startAzuriteForTests } from '../../../fixtures/azurite.js';
 import { repositoryRoot, sampleAppDir } from '../../host/fixture-apps.js';
-import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, type ContractPackages } from '../platform-contract.js';
+import { appInfo, buildContractPackages, describePlatformContract, rejectsWith, statusOf, type ContractPackages } from '../platform-contract.js';
 import { processExists } from '../../../fixtures/process-exists.js';
 
 const azurite = await startAzuriteForTests();
@@ -208,12 +208,41 @@ describe('LocalPlatform', () => {
     await platform.deploy('secretive', packages.v1);
     await platform.configure('secretive', { ...settingsFor('secretive'), FIXTURE_SECRET: secret, FIXTURE_MESSAGE: 'restart' });
     await rejectsWith(platform.deploy('secretive', packages.broken), 'PLATFORM_DEPLOY_FAILED');
+    const keys = await platform.hostSecrets('secretive');
+    await waitForHealthy(platform, 'secretive', { timeoutMs: 30_000 });
     await platform.delete('secretive');
     const log = lines.join('\n');
+    for (const key of [keys.masterKey, ...Object.values(keys.functionKeys), ...Object.values(keys.systemKeys)]) {
+      assert.ok(!log.includes(key), 'a host key reached the log');
+    }
     assert.match(log, /FIXTURE_SECRET/, 'setting names are logged');
     assert.match(log, /deployed a package/);
     assert.ok(!log.includes(secret), 'a setting value reached the log');
     assert.ok(!log.includes(azurite.connectionString), 'the storage connection string reached the log');
+  });
+
+  it('applies keys set with setHostSecret to the running app within about a second; the old ones stop working', async () => {
+    const platform = open();
+    const { url } = await platform.provision({ appName: 'rotated', routeKey: '8.0', version: '8.0.0' });
+    await platform.configure('rotated', settingsFor('rotated'));
+    await platform.deploy('rotated', packages.v1);
+    const before = await platform.keys('rotated');
+    const durableApi = `${url}/runtime/webhooks/durabletask/instances?top=1`;
+    assert.equal(await statusOf(`${url}/api/guarded`, before.function), 200);
+
+    const functionKey = `rotated-function-${randomUUID()}`;
+    const durableTask = `rotated-durable-${randomUUID()}`;
+    await platform.setHostSecret('rotated', 'functionKeys', 'default', functionKey);
+    await platform.setHostSecret('rotated', 'systemKeys', 'durabletask_extension', durableTask);
+    assert.deepEqual(await platform.keys('rotated'), { function: functionKey, durableTask });
+    await waitUntil(async () => (await statusOf(`${url}/api/guarded`, functionKey)) === 200, 5_000, 'the new function key did not open the function');
+    await waitUntil(async () => (await statusOf(durableApi, durableTask)) === 200, 5_000, 'the new system key did not open the durable API');
+    assert.equal(await statusOf(`${url}/api/guarded`, before.function), 401, 'the old function key still works');
+    assert.equal(await statusOf(durableApi, before.durableTask), 401, 'the old system key still works');
+
+    // The health probe presents the master key: a new one is the platform's as soon as the host takes it up.
+    await platform.setHostSecret('rotated', 'masterKey', 'master', `rotated-master-${randomUUID()}`);
+    assert.equal((await waitForHealthy(platform, 'rotated', { timeoutMs: 5_000, intervalMs: 100 })).healthy, true);
   });
 
   it('gives new apps distinct ports from its range, and says when the range is used up', async () => {

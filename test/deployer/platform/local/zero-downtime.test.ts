@@ -102,6 +102,8 @@ describe('zero-downtime replacement on the local platform', () => {
   it('deploys a new package and changes settings under load: no request fails, and in-flight durable work carries over', async () => {
     const started = await json<{ id: string; statusQueryGetUri: string }>(`${url}/api/waits/carried-over`, { method: 'POST' });
     assert.equal(started.status, 202);
+    const { durableTask } = await platform.keys(appName);
+    assert.equal(new URL(started.body.statusQueryGetUri).searchParams.get('code'), durableTask, 'the status URL carries the durable API\'s key');
     const before = await json<Answer>(`${url}/api/version`);
     const load = new Load(url, 8);
     try {
@@ -129,10 +131,11 @@ describe('zero-downtime replacement on the local platform', () => {
       await load.stop();
     }
 
-    // The orchestration the first process started finishes in the process that runs now.
-    const raised = await fetch(`${url}/runtime/webhooks/durabletask/instances/carried-over/raiseEvent/Go`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: '"go"',
-    });
+    // The orchestration the first process started finishes in the process that runs now, which has the same keys.
+    const raiseUrl = `${url}/runtime/webhooks/durabletask/instances/carried-over/raiseEvent/Go`;
+    const refused = await fetch(raiseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"go"' });
+    assert.equal(refused.status, 401, 'the durable API wants its key');
+    const raised = await fetch(raiseUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': durableTask }, body: '"go"' });
     assert.equal(raised.status, 202);
     let status: { runtimeStatus: string; output?: { version: string; signal: string } } = { runtimeStatus: 'Running' };
     const deadline = performance.now() + 20_000;
