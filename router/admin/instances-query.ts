@@ -18,7 +18,11 @@ export interface DescribedInstance {
   readonly name: string;
   /** The major.minor whose app owns it. */
   readonly routeKey: RouteKey;
-  /** The full version, when that app has only ever run one (patches share their major.minor's app). */
+  /**
+   * The full version it started on: recorded by the app (the router sets each release's version as
+   * its apps' durable `defaultVersion`), else the app's only version, else null (an app released
+   * before versions were recorded that has run more than one patch).
+   */
   readonly version: string | null;
   readonly runtimeStatus: RuntimeStatus;
   readonly createdTime: string;
@@ -61,7 +65,7 @@ export function describeInstance(instance: InstanceRecord, map: VersionMap): Des
     instanceId: instance.instanceId,
     name: instance.name,
     routeKey: entry.routeKey,
-    version: entry.versions.length === 1 ? entry.latest : null,
+    version: entry.versions.includes(instance.version) ? instance.version : entry.versions.length === 1 ? entry.latest : null,
     runtimeStatus: instance.runtimeStatus,
     createdTime: instance.createdTime.toISOString(),
     lastUpdatedTime: instance.lastUpdatedTime.toISOString(),

@@ -11,6 +11,8 @@ import { taskHubNameFor } from './app-naming.js';
  */
 export interface RouterAppSettingsInput {
   readonly routeKey: RouteKey;
+  /** The release's full version: every orchestration the app starts records it (Durable Functions' defaultVersion). */
+  readonly version: string;
   /** The owning router (default "local"); part of the task hub name. */
   readonly routerId?: string;
   /** The app's task hub when it already has one (a patch keeps its app's hub); default derived from the route key. */
@@ -31,6 +33,7 @@ const routerOwnedSettingNames: readonly string[] = Object.freeze([
   `${durableTask}__hubName`,
   `${durableTask}__storageProvider__trackingStoreConnectionName`,
   `${durableTask}__storageProvider__trackingStoreNamePrefix`,
+  `${durableTask}__defaultVersion`,
 ]);
 
 export function routerAppSettings(input: RouterAppSettingsInput): Record<string, string> {
@@ -49,6 +52,7 @@ export function routerAppSettings(input: RouterAppSettingsInput): Record<string,
     [`${durableTask}__hubName`]: hub,
     [`${durableTask}__storageProvider__trackingStoreConnectionName`]: 'AzureWebJobsStorage',
     [`${durableTask}__storageProvider__trackingStoreNamePrefix`]: input.trackingStoreNamePrefix ?? defaultTrackingStoreNamePrefix,
+    [`${durableTask}__defaultVersion`]: input.version,
   };
 }
 

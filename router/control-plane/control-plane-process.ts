@@ -23,6 +23,8 @@ export interface ControlPlaneProcessOptions {
   readonly platformRoot: string;
   /** The key the control plane's API demands (at least 16 characters). */
   readonly key: string;
+  /** Seals the apps' keys for the front doors (ROUTER_SECRETS_KEY, at least 32 characters): give them the same one. */
+  readonly secretsKey: string;
   readonly routerId?: string;
   /** Absolute folders a release may name its package from. */
   readonly packageDirs?: readonly string[];
@@ -35,6 +37,8 @@ export interface ControlPlaneProcessOptions {
   readonly healthIntervalMs?: number;
   readonly mapPropagationMs?: number;
   readonly trackingStorePrefix?: string;
+  /** At most this many apps at once (default 100). */
+  readonly appQuota?: number;
   readonly startTimeoutMs?: number;
   /** Every line the control plane's host logs (JSON, pino). */
   readonly onLog?: (line: string) => void;
@@ -62,6 +66,7 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
     [names.platformRoot]: path.resolve(options.platformRoot),
     [names.dataDir]: dataDir,
     [names.key]: options.key,
+    [names.secretsKey]: options.secretsKey,
     [names.taskHub]: controlPlaneTaskHubFor(routerId),
     [names.packageDirs]: (options.packageDirs ?? []).map((dir) => path.resolve(dir)).join(path.delimiter),
     ...optional(names.appPorts, options.appPorts === undefined ? undefined : `${options.appPorts.first}-${options.appPorts.last}`),
@@ -71,6 +76,7 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
     ...optional(names.healthIntervalMs, options.healthIntervalMs),
     ...optional(names.mapPropagationMs, options.mapPropagationMs),
     ...optional(names.trackingStorePrefix, options.trackingStorePrefix),
+    ...optional(names.appQuota, options.appQuota),
   };
   // Refuse bad settings here, with the same message the app would give, rather than as a failed start.
   readControlPlaneSettings(settings);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { RouterError } from '../../shared/errors/router-error.js';
 import { minAdminKeyLength } from '../../shared/config/router-environment.js';
 import { describeStorageConnectionString } from '../../shared/storage/table-client-factory.js';
+import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
 import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
 import { parseRouterId } from '../app-configuration/router-identity.js';
 
@@ -18,6 +19,8 @@ export const controlPlaneSettingNames = Object.freeze({
   packageDirs: 'ROUTER_PACKAGE_DIRS',
   dataDir: 'ROUTER_CONTROL_PLANE_DATA',
   key: 'ROUTER_CONTROL_PLANE_KEY',
+  secretsKey: 'ROUTER_SECRETS_KEY',
+  appQuota: 'ROUTER_APP_QUOTA',
   taskHub: 'ROUTER_CONTROL_PLANE_TASKHUB',
   trackingStorePrefix: 'ROUTER_TRACKING_STORE_PREFIX',
   drainPollMs: 'ROUTER_DRAIN_POLL_MS',
@@ -39,6 +42,8 @@ export const controlPlaneDefaults = Object.freeze({
    * routes a call to the app as it goes.
    */
   mapPropagationMs: 2_000,
+  /** The application-routing guidance's default limit of Function Apps per subscription. */
+  appQuota: 100,
 });
 
 export interface ControlPlaneSettings {
@@ -50,6 +55,10 @@ export interface ControlPlaneSettings {
   /** Staging and kept packages. */
   readonly dataDir: string;
   readonly key: string;
+  /** Seals the apps' keys the control plane keeps for the front doors (they share it). */
+  readonly secretsKey: string;
+  /** At most this many apps of this router at once; a breaking release beyond it is refused. */
+  readonly appQuota: number;
   readonly trackingStorePrefix: string;
   readonly drainPollMs: number;
   readonly decommissionGraceMs: number;
@@ -64,6 +73,7 @@ const integerRanges = {
   healthTimeoutMs: [1_000, 3_600_000],
   healthIntervalMs: [50, 60_000],
   mapPropagationMs: [0, 600_000],
+  appQuota: [1, 10_000],
 } as const;
 
 export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSettings {
@@ -81,6 +91,10 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
   if (key === undefined || key.length < minAdminKeyLength) {
     throw invalid(`${names.key} must be set to a key of at least ${minAdminKeyLength} characters: callers of the control plane's API present it as "Authorization: Bearer <key>".`);
   }
+  const secretsKey = text(env, names.secretsKey);
+  if (secretsKey === undefined || secretsKey.length < minSecretsKeyLength) {
+    throw invalid(`${names.secretsKey} must be set to a key of at least ${minSecretsKeyLength} characters: the control plane seals the apps' keys with it, and the front doors open them with the same key.`);
+  }
   const packageDirs = (text(env, names.packageDirs) ?? '').split(path.delimiter).map((dir) => dir.trim()).filter((dir) => dir !== '');
   const relative = packageDirs.find((dir) => !path.isAbsolute(dir));
   if (relative !== undefined) throw invalid(`${names.packageDirs} lists "${relative}", which is not an absolute folder.`);
@@ -93,6 +107,8 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
     packageDirs: Object.freeze(packageDirs.map((dir) => path.resolve(dir))),
     dataDir: path.resolve(dataDir),
     key,
+    secretsKey,
+    appQuota: integer(env, 'appQuota'),
     trackingStorePrefix: prefix,
     drainPollMs: integer(env, 'drainPollMs'),
     decommissionGraceMs: integer(env, 'decommissionGraceMs'),
@@ -119,7 +135,8 @@ function integer(env: NodeJS.ProcessEnv, name: keyof typeof integerRanges): numb
   if (value === undefined) return controlPlaneDefaults[name];
   const [min, max] = integerRanges[name];
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || parsed < min || parsed > max) throw invalid(`${settingName} must be a whole number of milliseconds from ${min} to ${max}, not "${value.slice(0, 40)}".`);
+  const unit = name === 'appQuota' ? 'apps' : 'milliseconds';
+  if (!/^\d+$/.test(value) || parsed < min || parsed > max) throw invalid(`${settingName} must be a whole number of ${unit} from ${min} to ${max}, not "${value.slice(0, 40)}".`);
   return parsed;
 }
 

@@ -30,6 +30,8 @@ export interface InstanceRecord {
   readonly runtimeStatus: RuntimeStatus;
   readonly createdTime: Date;
   readonly lastUpdatedTime: Date;
+  /** The orchestration version it started with (`Version`; empty when the app set none). */
+  readonly version: string;
 }
 
 export interface InstancePage {

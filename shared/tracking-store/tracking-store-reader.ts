@@ -35,7 +35,7 @@ export interface TrackingStoreReaderOptions {
 
 const countKeys: Partial<Record<RuntimeStatus, keyof ActiveInstanceCounts>> = { Pending: 'pending', Running: 'running', Suspended: 'suspended' };
 const summaryColumns = ['Name', 'TaskHubName', 'RuntimeStatus', 'CreatedTime'];
-const recordColumns = ['PartitionKey', ...summaryColumns, 'LastUpdatedTime'];
+const recordColumns = ['PartitionKey', ...summaryColumns, 'LastUpdatedTime', 'Version'];
 /**
  * A selective filter can make Table storage answer pages with few or no rows (it stops scanning
  * after 1,000 rows or 5 s): one query reads at most this many pages, then hands back a token.
@@ -121,7 +121,8 @@ export class TrackingStoreReader {
     const summary = this.#summaryOf(instanceId, row);
     const lastUpdatedTime = row['LastUpdatedTime'];
     if (!(lastUpdatedTime instanceof Date)) throw this.#notInSchema(instanceId);
-    return { instanceId, name: summary.name, taskHub: summary.taskHub, runtimeStatus: summary.runtimeStatus, createdTime: summary.createdTime, lastUpdatedTime };
+    const version = typeof row['Version'] === 'string' ? row['Version'] : '';
+    return { instanceId, name: summary.name, taskHub: summary.taskHub, runtimeStatus: summary.runtimeStatus, createdTime: summary.createdTime, lastUpdatedTime, version };
   }
 
   #summaryOf(instanceId: string, row: Record<string, unknown>): InstanceSummary {

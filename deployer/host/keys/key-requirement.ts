@@ -2,7 +2,7 @@
  * Which of a host's keys open what, as the Azure Functions host decides it, and the constant-time
  * check of a presented key. Pure: no I/O.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { KeyDigest } from '../../../shared/secrets/key-digest.js';
 import { durableTaskSystemKeyName, type HostSecrets } from './host-secrets.js';
 
 /**
@@ -49,16 +49,12 @@ export function acceptedKeys(secrets: HostSecrets, requirement: KeyRequirement):
   }
 }
 
-/**
- * Whether `presented` is one of `accepted`, in time that does not depend on where they differ:
- * both sides are hashed to equal lengths and every candidate is compared.
- */
+/** Whether `presented` is one of `accepted`, each compared in constant time, every one of them. */
 export function keyMatches(presented: string | undefined, accepted: readonly string[]): boolean {
   if (presented === undefined || presented === '') return false;
-  const digest = sha256(presented);
   let found = false;
   for (const candidate of accepted) {
-    if (timingSafeEqual(digest, sha256(candidate))) found = true;
+    if (new KeyDigest(candidate).matches(presented)) found = true;
   }
   return found;
 }
@@ -77,8 +73,4 @@ export function missingKeyMessage(requirement: Exclude<KeyRequirement, 'anonymou
     case 'admin':
       return `This route needs the host's master key. ${howToSend}`;
   }
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -56,6 +56,11 @@ async function provision(input: { plan: ReleasePlan }): Promise<{ url: string }>
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
   const platform = await runtime.platform();
+  const apps = await platform.list();
+  if (!apps.some((existing) => existing.name === release.appName) && apps.length >= runtime.settings.appQuota) {
+    const { map } = await runtime.store.read();
+    throw quotaReached(runtime.settings.appQuota, apps.length, map.versions.filter((entry) => entry.state === 'drained').map((entry) => entry.routeKey));
+  }
   const app = await platform.provision({ appName: release.appName, routeKey: release.routeKey, version: release.version });
   const at = new Date().toISOString();
   await runtime.store.update((map) => registerReleaseApp(map, { version: release.version, app: { name: app.name, url: app.url, taskHub: release.taskHub }, at }));
@@ -67,6 +72,7 @@ async function configure(input: { plan: ReleasePlan; appSettings: Readonly<Recor
   const { plan: release } = input;
   const settings = routerAppSettings({
     routeKey: release.routeKey,
+    version: release.version,
     routerId: runtime.settings.routerId,
     taskHub: release.taskHub,
     storageConnectionString: runtime.settings.storage,
@@ -105,6 +111,9 @@ async function probe(input: { appName: string }): Promise<AppHealth> {
 async function record(input: { plan: ReleasePlan; sha256: string }): Promise<Record<string, never>> {
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
+  // Keys before the map: a front door that sees the app in the map finds its keys already kept.
+  const platform = await runtime.platform();
+  await runtime.appKeys.put(release.appName, await platform.keys(release.appName));
   await runtime.store.update((map) => (release.kind === 'breaking' ? activateRelease(map, release.version) : recordPatchRelease(map, release.version)));
   const previous = (await runtime.appRecords.get(release.appName)).healthyPackage;
   await runtime.appRecords.setHealthyPackage(release.appName, input.sha256);
@@ -128,6 +137,7 @@ async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ 
     const entry = findEntry(map, release.routeKey);
     if (entry?.state === 'failed') cleanup.push(`${release.routeKey} is marked failed in the version map; nothing routes to it.`);
     await platform.delete(release.appName);
+    await runtime.appKeys.remove(release.appName);
     await runtime.appRecords.remove(release.appName);
     cleanup.push(`The app ${release.appName} was deleted.`);
     return { cleanup };
@@ -152,6 +162,15 @@ async function finish(input: { routeKey: RouteKey; releaseId: string; sha256: st
   if (!input.keepPackage) await discardPackageUnlessHealthy(runtime, input.routeKey, input.sha256);
   await runtime.claims.release(input.routeKey, input.releaseId);
   return {};
+}
+
+function quotaReached(quota: number, count: number, drained: readonly RouteKey[]): RouterError {
+  const advice = drained.length === 0
+    ? 'No version is drained yet: drain one (durable-router drain <major.minor>) and decommission it once it has, or raise ROUTER_APP_QUOTA if the subscription allows more.'
+    : `Decommission the drained version${drained.length === 1 ? '' : 's'} ${drained.join(', ')} (durable-router decommission <major.minor>), or raise ROUTER_APP_QUOTA if the subscription allows more.`;
+  return new RouterError('APP_QUOTA_REACHED', `This router runs ${count} apps, its quota (ROUTER_APP_QUOTA) is ${quota}: a new major.minor needs an app of its own. ${advice}`, {
+    details: { quota, apps: count, drained },
+  });
 }
 
 /** Same settings, same fingerprint, whatever their order; values are hashed, never stored. */

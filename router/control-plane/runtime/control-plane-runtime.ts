@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { TableAppKeyStore } from '../../../shared/stores/table-app-key-store.js';
 import { TableVersionMapStore } from '../../../shared/stores/table-version-map-store.js';
 import { TrackingStoreReader } from '../../../shared/tracking-store/tracking-store-reader.js';
 import type { Platform } from '../../../deployer/platform/platform.js';
@@ -12,6 +13,7 @@ import { LocalPlatform } from '../../../deployer/platform/local/local-platform.j
 import { PackageIntake } from '../../releases/package/package-intake.js';
 import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
 import { KeptPackages } from '../packages/kept-packages.js';
+import { reconcilePlatform } from '../reconciliation/platform-reconciliation.js';
 import { AppRecords } from '../storage/app-records.js';
 import { ControlPlaneTable } from '../storage/control-plane-table.js';
 import { ReleaseClaims } from '../storage/release-claims.js';
@@ -20,6 +22,8 @@ export class ControlPlaneRuntime {
   readonly settings: ControlPlaneSettings;
   readonly logger: Logger;
   readonly store: TableVersionMapStore;
+  /** The apps' keys, sealed, for the front doors. */
+  readonly appKeys: TableAppKeyStore;
   readonly tracking: TrackingStoreReader;
   readonly claims: ReleaseClaims;
   readonly appRecords: AppRecords;
@@ -32,6 +36,7 @@ export class ControlPlaneRuntime {
     this.settings = settings;
     this.logger = logger;
     this.store = new TableVersionMapStore(settings.storage);
+    this.appKeys = new TableAppKeyStore(settings.storage, { secretsKey: settings.secretsKey });
     this.tracking = new TrackingStoreReader(settings.storage, { prefix: settings.trackingStorePrefix });
     const table = new ControlPlaneTable(settings.storage);
     this.claims = new ReleaseClaims(table);
@@ -48,12 +53,16 @@ export class ControlPlaneRuntime {
     });
   }
 
-  /** Restarts the apps this router runs (after a restart of the control plane they are gone). */
+  /**
+   * Restarts the apps this router runs (locally, after a restart of the control plane they are
+   * gone), then squares the version map with the platform (see platform-reconciliation.ts).
+   */
   start(): Promise<void> {
     this.#resumed ??= this.#platform.resume().then(
-      (report) => {
+      async (report) => {
         if (report.started.length > 0) this.logger.info({ apps: report.started }, 'resumed the apps of this router');
         for (const failure of report.failed) this.logger.error({ app: failure.appName, code: failure.error.code, err: failure.error.message }, 'an app could not be resumed');
+        await this.#reconcile();
       },
       (error: unknown) => {
         this.#resumed = undefined;
@@ -61,6 +70,24 @@ export class ControlPlaneRuntime {
       },
     );
     return this.#resumed;
+  }
+
+  /** Never fails the start: what it cannot do, it reports, and the next start tries again. */
+  async #reconcile(): Promise<void> {
+    try {
+      const { map } = await this.store.read();
+      const report = await reconcilePlatform({
+        map, platform: this.#platform, claims: this.claims, appKeys: this.appKeys, forget: (appName) => this.appRecords.remove(appName),
+      });
+      for (const { routeKey, app } of report.missing) {
+        this.logger.error({ routeKey, app }, 'the version map routes to an app the platform does not have: that version cannot serve; roll back to another version or release it again');
+      }
+      if (report.deleted.length > 0) this.logger.warn({ apps: report.deleted }, 'deleted apps of this router that no version names (left by releases that were cut off)');
+      if (report.claimed.length > 0) this.logger.info({ apps: report.claimed }, 'apps that no version names yet belong to releases in progress');
+      for (const failure of report.failures) this.logger.error({ failure }, 'reconciling the platform with the version map');
+    } catch (error) {
+      this.logger.error({ err: error }, 'the version map could not be reconciled with the platform; the next start tries again');
+    }
   }
 
   /** The platform, once the apps it had running are running again. */

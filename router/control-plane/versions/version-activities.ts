@@ -54,6 +54,7 @@ async function deleteApp(input: { routeKey: RouteKey }): Promise<VersionChange> 
   }
   const platform = await runtime.platform();
   await platform.delete(entry.app.name);
+  await runtime.appKeys.remove(entry.app.name);
   const healthy = (await runtime.appRecords.get(entry.app.name)).healthyPackage;
   if (healthy !== undefined) await runtime.packages.remove(healthy);
   await runtime.appRecords.remove(entry.app.name);

@@ -33,9 +33,16 @@ describe('parseInstancesQuery', () => {
 });
 
 describe('describeInstance', () => {
-  const record = { instanceId: 'i', name: 'n', runtimeStatus: 'Running' as const, createdTime: new Date(0), lastUpdatedTime: new Date(1000) };
+  const record = { instanceId: 'i', name: 'n', runtimeStatus: 'Running' as const, createdTime: new Date(0), lastUpdatedTime: new Date(1000), version: '' };
 
-  it('names the full version only when the app has run one version', () => {
+  it('names the version the instance recorded, one of its app\'s', () => {
+    const entry10 = map.versions.find((entry) => entry.routeKey === '1.0');
+    const patch = entry10?.versions[0] as string;
+    assert.equal(describeInstance({ ...record, taskHub: taskHubOf('1.0'), version: patch }, map)?.version, patch);
+    assert.equal(describeInstance({ ...record, taskHub: taskHubOf('1.0'), version: '9.9.9' }, map)?.version, null, 'a version not of its app is not believed');
+  });
+
+  it('without a recorded version, names the full version only when the app has run one version', () => {
     assert.deepEqual(describeInstance({ ...record, taskHub: taskHubOf('1.1') }, map), {
       instanceId: 'i', name: 'n', routeKey: '1.1', version: '1.1.0', runtimeStatus: 'Running',
       createdTime: '1970-01-01T00:00:00.000Z', lastUpdatedTime: '1970-01-01T00:00:01.000Z', taskHub: taskHubOf('1.1'),

@@ -37,14 +37,15 @@ describe('names of what the router creates', () => {
   });
 
   it('gives an app its task hub and the shared tracking store, keeping its own settings beside them', () => {
-    const settings = routerAppSettings({ routeKey: '1.2', routerId: 'prod', storageConnectionString: 'UseDevelopmentStorage=true', appSettings: { GREETING: 'hi' } });
+    const settings = routerAppSettings({ routeKey: '1.2', version: '1.2.3', routerId: 'prod', storageConnectionString: 'UseDevelopmentStorage=true', appSettings: { GREETING: 'hi' } });
     assert.equal(settings['GREETING'], 'hi');
     assert.equal(settings['TASKHUB_NAME'], 'prodv1x2');
+    assert.equal(settings['AzureFunctionsJobHost__extensions__durableTask__defaultVersion'], '1.2.3', 'every instance records the version it started on');
     assert.equal(settings['AzureFunctionsJobHost__extensions__durableTask__hubName'], 'prodv1x2');
     assert.equal(settings['AzureFunctionsJobHost__extensions__durableTask__storageProvider__trackingStoreNamePrefix'], 'DurableTask');
-    assert.equal(routerAppSettings({ routeKey: '1.2', taskHub: 'App1x2', storageConnectionString: 'x' })['TASKHUB_NAME'], 'App1x2', 'a patch keeps its app\'s hub');
+    assert.equal(routerAppSettings({ routeKey: '1.2', version: '1.2.3', taskHub: 'App1x2', storageConnectionString: 'x' })['TASKHUB_NAME'], 'App1x2', 'a patch keeps its app\'s hub');
     assert.throws(
-      () => routerAppSettings({ routeKey: '1.2', storageConnectionString: 'x', appSettings: { taskhub_name: 'mine' } }),
+      () => routerAppSettings({ routeKey: '1.2', version: '1.2.3', storageConnectionString: 'x', appSettings: { taskhub_name: 'mine' } }),
       (error) => isRouterError(error, 'INVALID_REQUEST') && /taskhub_name/.test(error.message),
     );
   });

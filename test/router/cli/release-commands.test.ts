@@ -102,14 +102,15 @@ describe('durable-router release, instances, current, drain and decommission', (
     assert.equal(all.code, 0, all.stderr);
     const listing = JSON.parse(all.stdout) as Listing;
     assert.deepEqual(listing.instances.map((i) => [i.instanceId, i.routeKey, i.version, i.name]), [
-      ['wait-a', '1.0', null, 'waitForSignal'], ['wait-b', '1.0', null, 'waitForSignal'], ['wait-c', '1.0', null, 'waitForSignal'], ['wait-d', '1.1', '1.1.0', 'waitForSignal'],
+      // Each records the patch it started on (1.0 runs 1.0.1 by now).
+      ['wait-a', '1.0', '1.0.1', 'waitForSignal'], ['wait-b', '1.0', '1.0.1', 'waitForSignal'], ['wait-c', '1.0', '1.0.1', 'waitForSignal'], ['wait-d', '1.1', '1.1.0', 'waitForSignal'],
     ]);
     assert.equal(listing.continuationToken, null);
 
     const table = await cli('instances', '--version', '1.0', '--status', 'Running,Pending', '--name', 'waitForSignal');
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^INSTANCE +NAME +VERSION +STATUS +CREATED +UPDATED$/m);
-    assert.deepEqual([...table.stdout.matchAll(/^(wait-\w) +waitForSignal +1\.0 +(Running|Pending) +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/gm)].map((m) => m[1]), ['wait-a', 'wait-b', 'wait-c']);
+    assert.deepEqual([...table.stdout.matchAll(/^(wait-\w) +waitForSignal +1\.0\.1 +(Running|Pending) +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/gm)].map((m) => m[1]), ['wait-a', 'wait-b', 'wait-c']);
     assert.match(table.stdout, /^3 instances$/m);
 
     const firstPage = await cli('instances', '--top', '3');

@@ -42,6 +42,7 @@ describe('the control plane\'s keys', () => {
       dataDir: path.join(workDir, 'control-plane'),
       platformRoot: path.join(workDir, 'platform'),
       key: apiKey,
+      secretsKey: 'control-plane-keys-test-secrets-key-0123',
       startTimeoutMs: 30_000,
     });
     keys = await controlPlane.hostSecrets();

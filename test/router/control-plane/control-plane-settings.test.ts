@@ -11,6 +11,7 @@ const base = {
   ROUTER_PLATFORM_ROOT: '/srv/router/platform',
   ROUTER_CONTROL_PLANE_DATA: '/srv/router/control-plane',
   ROUTER_CONTROL_PLANE_KEY: 'k'.repeat(24),
+  ROUTER_SECRETS_KEY: 's'.repeat(32),
 };
 
 function refused(env: NodeJS.ProcessEnv, message: RegExp): void {
@@ -26,6 +27,7 @@ describe('control plane settings', () => {
     assert.equal(settings.drainPollMs, 5_000);
     assert.equal(settings.decommissionGraceMs, controlPlaneDefaults.decommissionGraceMs);
     assert.equal(settings.platform.ports, undefined);
+    assert.equal(settings.appQuota, 100);
     assert.ok(Object.isFrozen(settings));
   });
 
@@ -52,6 +54,12 @@ describe('control plane settings', () => {
     refused({ ...base, ROUTER_PACKAGE_DIRS: 'relative' }, /ROUTER_PACKAGE_DIRS lists "relative"/);
     refused({ ...base, ROUTER_APP_PORTS: '9000-8000' }, /port range/);
     refused({ ...base, ROUTER_DRAIN_POLL_MS: '5s' }, /ROUTER_DRAIN_POLL_MS must be a whole number/);
+    refused({ ...base, ROUTER_APP_QUOTA: '0' }, /ROUTER_APP_QUOTA must be a whole number of apps from 1/);
+    assert.throws(() => readControlPlaneSettings({ ...base, ROUTER_SECRETS_KEY: 'too-short-a-secret' }), (error) => {
+      assert.ok(isRouterError(error, 'INVALID_CONFIGURATION'));
+      assert.ok(!error.message.includes('too-short-a-secret'));
+      return /ROUTER_SECRETS_KEY must be set to a key of at least 32 characters/.test(error.message);
+    });
     assert.throws(() => readControlPlaneSettings({ ...base, ROUTER_CONTROL_PLANE_KEY: 'short-secret' }), (error) => {
       assert.ok(isRouterError(error, 'INVALID_CONFIGURATION'));
       assert.ok(!error.message.includes('short-secret'));

@@ -25,6 +25,7 @@ Object.assign(process.env, {
   ROUTER_PLATFORM_ROOT: path.join(workDir, 'platform'),
   ROUTER_CONTROL_PLANE_DATA: path.join(workDir, 'control-plane'),
   ROUTER_CONTROL_PLANE_KEY: 'activities-test-key-0123',
+  ROUTER_SECRETS_KEY: 'activities-test-secrets-key-0123456789',
   ROUTER_PACKAGE_DIRS: path.join(workDir, 'packages'),
   ROUTER_MAP_PROPAGATION_MS: '0',
   LOG_LEVEL: 'silent',

@@ -89,6 +89,8 @@ describe('TrackingStoreReader.queryInstances', () => {
   const minute = 60_000;
   const at = (minutes: number): Date => new Date(created.getTime() + minutes * minute);
 
+  const versionOf = (id: string): string | undefined => (id.endsWith('/0') ? undefined : id.endsWith('/1') ? '' : `1.${id.slice(-1)}.0`);
+
   /** Two hubs' instances, created a minute apart, with a mix of names and statuses. */
   async function twoHubs(): Promise<{ prefix: string; rows: { id: string; hub: string; status: RuntimeStatus; name: string; createdTime: Date }[] }> {
     const prefix = freshPrefix();
@@ -101,6 +103,8 @@ describe('TrackingStoreReader.queryInstances', () => {
     await Promise.all(rows.map((row) => table.createEntity({
       partitionKey: escapeKey(row.id), rowKey: '', Name: row.name, RuntimeStatus: row.status, CreatedTime: row.createdTime,
       LastUpdatedTime: new Date(row.createdTime.getTime() + 1000), ExecutionId: `exec-${row.id}`, TaskHubName: row.hub,
+      // Apps that record no version leave the column out, or empty.
+      ...(versionOf(row.id) === undefined ? {} : { Version: versionOf(row.id) }),
     })));
     return { prefix, rows };
   }
@@ -127,7 +131,7 @@ describe('TrackingStoreReader.queryInstances', () => {
     assert.equal(page.continuationToken, undefined);
     const expected = rows.filter((row) => row.hub === 'HubB').sort((x, y) => x.id.localeCompare(y.id)).map((row) => ({
       instanceId: row.id, name: row.name, taskHub: 'HubB', runtimeStatus: row.status, createdTime: row.createdTime,
-      lastUpdatedTime: new Date(row.createdTime.getTime() + 1000),
+      lastUpdatedTime: new Date(row.createdTime.getTime() + 1000), version: versionOf(row.id) ?? '',
     }));
     assert.deepEqual(page.instances, expected);
     const both = await reader.queryInstances({ taskHubs: ['HubA', 'HubB'], top: 100 });

@@ -275,7 +275,7 @@ describe('LocalPlatform', () => {
   it('runs the durable sample app', async () => {
     const platform = open();
     const { url } = await platform.provision({ appName: 'sample-1x0', routeKey: '1.0', version: '1.0.0' });
-    await platform.configure('sample-1x0', routerAppSettings({ routeKey: '1.0', storageConnectionString: azurite.connectionString }));
+    await platform.configure('sample-1x0', routerAppSettings({ routeKey: '1.0', version: '1.0.0', storageConnectionString: azurite.connectionString }));
     const unpacked = await unpackPackage(sampleAppDir, path.join(workDir, 'sample-hash'), { limits: resolvePackageLimits() });
     await platform.deploy('sample-1x0', { path: sampleAppDir, sha256: packageContentHash(unpacked.files) });
     const health = await waitForHealthy(platform, 'sample-1x0', { timeoutMs: 30_000 });

@@ -90,7 +90,7 @@ describe('zero-downtime replacement on the local platform', () => {
   before(async () => {
     platform = new LocalPlatform({ root: path.join(workDir, 'platform'), startTimeoutMs: 30_000 });
     ({ url } = await platform.provision({ appName, routeKey: '1.0', version: '1.0.0' }));
-    await platform.configure(appName, routerAppSettings({ routeKey: '1.0', taskHub: 'ZeroDowntimeV1', storageConnectionString: azurite.connectionString }));
+    await platform.configure(appName, routerAppSettings({ routeKey: '1.0', version: '1.0.0', taskHub: 'ZeroDowntimeV1', storageConnectionString: azurite.connectionString }));
     await platform.deploy(appName, await stagedPackage('1.0.0'));
   });
 
@@ -112,7 +112,7 @@ describe('zero-downtime replacement on the local platform', () => {
       const deployedAt = performance.now();
       await sleep(500);
       await platform.configure(appName, {
-        ...routerAppSettings({ routeKey: '1.0', taskHub: 'ZeroDowntimeV1', storageConnectionString: azurite.connectionString }),
+        ...routerAppSettings({ routeKey: '1.0', version: '1.0.0', taskHub: 'ZeroDowntimeV1', storageConnectionString: azurite.connectionString }),
         FIXTURE_MESSAGE: 'reconfigured',
       });
       const configuredAt = performance.now();
