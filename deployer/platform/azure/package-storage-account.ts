@@ -38,13 +38,13 @@ export function parsePackageStorage(connectionString: string): PackageStoragePar
     return { ok: false, problem: 'has no blob endpoint (give BlobEndpoint=<url>, or DefaultEndpointsProtocol and AccountName (and EndpointSuffix) without other endpoints)' };
   }
   if (!blobEndpoint.ok) return { ok: false, problem: blobEndpoint.problem };
-  const accountName = parts.get('accountname');
-  if (accountName === undefined || accountName === '') return { ok: false, problem: 'has no AccountName' };
   const accountKey = parts.get('accountkey');
   if (accountKey === undefined || accountKey === '') {
     return { ok: false, problem: 'has no AccountKey (the router signs read-only package URLs with it; a SharedAccessSignature cannot sign them)' };
   }
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) return { ok: false, problem: 'has an AccountKey that is not base64' };
+  const accountName = parts.get('accountname') ?? accountNameOf(blobEndpoint.url);
+  if (accountName === undefined || accountName === '') return { ok: false, problem: 'has no AccountName' };
   return { ok: true, account: { accountName, accountKey, blobEndpoint: blobEndpoint.url, connectionString } };
 }
 
@@ -72,4 +72,12 @@ function blobEndpointOf(parts: ReadonlyMap<string, string>): EndpointParse | und
   if (protocol !== 'https' && protocol !== 'http') return { ok: false, problem: 'has a DefaultEndpointsProtocol other than http or https' };
   if (!/^[a-z0-9]{3,24}$/.test(accountName)) return { ok: false, problem: 'has an AccountName that is not a storage account name (3-24 lower-case letters and digits)' };
   return { ok: true, url: `${protocol}://${accountName}.blob.${suffix}` };
+}
+
+/** "acct" in https://acct.blob.core.windows.net, else the first path segment (emulators). */
+function accountNameOf(blobEndpoint: string): string | undefined {
+  const url = new URL(blobEndpoint);
+  const hostParts = url.hostname.split('.');
+  if (hostParts[1] === 'blob') return hostParts[0];
+  return url.pathname.split('/').find((segment) => segment !== '');
 }
