@@ -401,8 +401,9 @@ export class AzurePlatform implements Platform {
   /** Merges the deployment tags into the site's (the Tags API touches nothing else); returns all its tags. */
   async #recordDeployment(site: Site, appName: string, sha256: string): Promise<Record<string, string>> {
     try {
+      // The scope is substituted after a '/' unescaped: the id goes without its leading slash.
       const result = await this.#arm.resources.tagsOperations.beginUpdateAtScopeAndWait(
-        this.#siteId(site, appName),
+        this.#siteId(site, appName).replace(/^\/+/, ''),
         { operation: 'Merge', properties: { tags: deploymentTags(sha256, new Date().toISOString()) } },
         { updateIntervalInMs: this.#config.pollIntervalMs },
       );

@@ -30,10 +30,14 @@ export function parseOneDeployStatus(body: unknown): OneDeployStatus {
   return succeeded ? { phase: 'succeeded', id } : { phase: 'in-progress', id };
 }
 
+/** In Kudu's shape (a numeric status) `message` is the deployment's own description, not a reason. */
 function messageOf(status: Record<string, unknown>): string | undefined {
   const error = status['error'];
-  return text(status['status_text']) ?? text(status['statusText']) ?? text(status['message'])
-    ?? (isObject(error) ? text(error['message']) : undefined) ?? text(status['errors']);
+  const reason = text(status['status_text']) ?? text(status['statusText']) ?? (isObject(error) ? text(error['message']) : undefined) ?? text(status['errors'])
+    ?? (typeof status['status'] === 'number' ? undefined : text(status['message']));
+  if (reason !== undefined) return reason;
+  const log = text(status['log_url']);
+  return log === undefined ? undefined : `The service gave no reason; its deployment log is at ${log}.`;
 }
 
 function text(value: unknown): string | undefined {

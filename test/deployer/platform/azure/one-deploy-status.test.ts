@@ -22,5 +22,8 @@ describe('OneDeploy status', () => {
     assert.equal(parseOneDeployStatus(undefined).phase, 'in-progress');
     assert.equal(parseOneDeployStatus({}).phase, 'in-progress');
     assert.deepEqual(parseOneDeployStatus({ status: 3 }), { phase: 'failed', id: undefined, message: 'The service gave no reason.' });
+    assert.deepEqual(parseOneDeployStatus({ properties: { status: 3, status_text: '', message: 'OneDeploy', log_url: 'https://x/log' } }), {
+      phase: 'failed', id: undefined, message: 'The service gave no reason; its deployment log is at https://x/log.',
+    });
   });
 });
