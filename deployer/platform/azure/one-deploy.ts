@@ -28,33 +28,59 @@ export interface OneDeployOptions {
   readonly timeoutMs: number;
 }
 
-/** Resolves when the deployment succeeded; PLATFORM_DEPLOY_FAILED with the service's message when it failed. */
+/**
+ * Resolves when the deployment succeeded; PLATFORM_DEPLOY_FAILED with the service's message when it
+ * failed. A site takes one deployment at a time: one still running (a deploy cut off by a crash of
+ * the control plane) is waited for first, so that repeating the step works.
+ */
 export async function oneDeploy(arm: ArmClients, target: OneDeployTarget, packageUri: string, options: OneDeployOptions): Promise<void> {
+  const deadline = performance.now() + options.timeoutMs;
   // The status read answers for the latest deployment: until the service has taken ours, that is an
   // earlier one. Ours is told apart by the id the PUT gives, else by not being the one before it.
-  const previous = await readStatus(arm, target);
+  let previous = await readStatus(arm, target);
+  if (previous?.phase === 'in-progress') {
+    const ended = await untilEnded(arm, target, previous, (polled) => (polled.id === previous?.id ? 'ours' : 'newer'), deadline, options);
+    if (ended !== 'superseded') previous = ended;
+  }
   const started = await startDeployment(arm, target, packageUri);
-  const isOurs = (polled: OneDeployStatus): boolean => {
-    if (started.id !== undefined) return polled.id === undefined || polled.id === started.id;
-    return previous?.id === undefined || polled.id !== previous.id;
+  const whose = (polled: OneDeployStatus): Whose => {
+    if (started.id !== undefined) return polled.id === undefined || polled.id === started.id ? 'ours' : 'newer';
+    return previous?.id !== undefined && polled.id === previous.id ? 'earlier' : 'ours';
   };
-  const deadline = performance.now() + options.timeoutMs;
-  let status = started;
+  const ended = await untilEnded(arm, target, started, whose, deadline, options);
+  if (ended === 'superseded') {
+    throw new RouterError('PLATFORM_DEPLOY_FAILED', `Another deployment to "${target.appName}" followed this one before its outcome could be read: the app runs the later one's package.`, {
+      details: { appName: target.appName },
+    });
+  }
+  if (ended.phase === 'failed') {
+    throw new RouterError('PLATFORM_DEPLOY_FAILED', `The deployment to "${target.appName}" failed: ${redactSecrets(ended.message)}`, {
+      details: { appName: target.appName },
+    });
+  }
+}
+
+/** Which deployment a status read is about, relative to the one being followed (the site runs one at a time). */
+type Whose = 'earlier' | 'ours' | 'newer';
+
+async function untilEnded(
+  arm: ArmClients, target: OneDeployTarget, initial: OneDeployStatus, whose: (status: OneDeployStatus) => Whose, deadline: number, options: OneDeployOptions,
+): Promise<OneDeployStatus | 'superseded'> {
+  let status = initial;
   while (status.phase === 'in-progress') {
     if (performance.now() > deadline) {
-      throw new RouterError('PLATFORM_DEPLOY_FAILED', `The deployment to "${target.appName}" had not ended after ${Math.round(options.timeoutMs / 1000)} s; it may still finish: look at the app's deployment log.`, {
+      throw new RouterError('PLATFORM_DEPLOY_FAILED', `A deployment to "${target.appName}" had not ended after ${Math.round(options.timeoutMs / 1000)} s; it may still finish: look at the app's deployment log.`, {
         details: { appName: target.appName },
       });
     }
     await sleep(options.pollIntervalMs);
     const polled = await readStatus(arm, target);
-    if (polled !== undefined && isOurs(polled)) status = polled;
+    if (polled === undefined) continue;
+    const about = whose(polled);
+    if (about === 'newer') return 'superseded';
+    if (about === 'ours') status = polled;
   }
-  if (status.phase === 'failed') {
-    throw new RouterError('PLATFORM_DEPLOY_FAILED', `The deployment to "${target.appName}" failed: ${redactSecrets(status.message)}`, {
-      details: { appName: target.appName },
-    });
-  }
+  return status;
 }
 
 async function startDeployment(arm: ArmClients, target: OneDeployTarget, packageUri: string): Promise<OneDeployStatus> {

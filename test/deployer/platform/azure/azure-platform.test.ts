@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { pino } from 'pino';
+import { isRouterError } from '../../../../shared/errors/router-error.js';
 import { waitForHealthy } from '../../../../deployer/platform/health-wait.js';
 import { AzurePlatform } from '../../../../deployer/platform/azure/azure-platform.js';
 import type { AzurePlatformOptions } from '../../../../deployer/platform/azure/azure-platform-options.js';
@@ -141,6 +142,45 @@ describe('AzurePlatform', () => {
     assert.ok(!fake.state.sites().some((site) => site.name === appName));
     assert.ok(!fake.state.plans().some((plan) => plan.name === appName));
     assert.deepEqual(await packageBlobs(appName), []);
+    await platform.delete(appName);
+  });
+
+  it('reads App Service\'s unwrapped PascalCase errors as well as ARM\'s envelope', async () => {
+    const platform = open();
+    fake.faults.fail('CheckNameAvailability', { status: 400, code: 'BadRequest', message: 'The request is malformed: name is required.', shape: 'pascal' });
+    await rejectsWith(platform.provision({ appName: 'pascal-error', routeKey: '1.0', version: '1.0.0' }), 'PLATFORM_OPERATION_FAILED',
+      /refused CheckNameAvailability for the app "pascal-error" \(HTTP 400 BadRequest\): The request is malformed: name is required\./);
+  });
+
+  it('waits for a deployment still running (a deploy cut off by a crash) before deploying again', async () => {
+    const platform = open();
+    const restarted = open();
+    const appName = 'deploys-overlap';
+    const { url } = await platform.provision({ appName, routeKey: '1.0', version: '1.0.0' });
+    await platform.configure(appName, settingsFor(appName));
+    fake.faults.delay('WebApps_CreateOneDeployOperation', 1_500);
+    try {
+      const from = fake.calls.length;
+      // The first caller stands for a control plane that crashed: its outcome is no one's, unless it read it before the second began.
+      const first = platform.deploy(appName, packages.v1).then(() => 'succeeded', (error: unknown) => error);
+      const deadline = performance.now() + 30_000;
+      while (callsOf('WebApps_CreateOneDeployOperation', from).length === 0) {
+        assert.ok(performance.now() < deadline, 'the first deployment never started');
+        await sleep(20);
+      }
+      const second = await restarted.deploy(appName, packages.v2Zip);
+      const outcome = await first;
+      if (outcome !== 'succeeded') {
+        assert.ok(isRouterError(outcome, 'PLATFORM_DEPLOY_FAILED'), String(outcome));
+        assert.match(outcome.message, /Another deployment to "deploys-overlap" followed this one/);
+      }
+      assert.deepEqual(callsOf('WebApps_CreateOneDeployOperation', from).map((call) => call.status), [202, 202], 'no deployment was refused as overlapping');
+      assert.equal(second.deployment?.sha256, packages.v2Zip.sha256);
+    } finally {
+      fake.faults.clear();
+    }
+    await waitForHealthy(platform, appName, { timeoutMs: 30_000 });
+    assert.equal((await appInfo(url)).version, '1.0.1');
     await platform.delete(appName);
   });
 
