@@ -17,6 +17,7 @@ import { isRouterError } from '../../../../shared/errors/router-error.js';
 import { waitForHealthy } from '../../../../deployer/platform/health-wait.js';
 import { AzurePlatform } from '../../../../deployer/platform/azure/azure-platform.js';
 import type { AzurePlatformOptions } from '../../../../deployer/platform/azure/azure-platform-options.js';
+import { deploymentContainerName } from '../../../../deployer/platform/azure/azure-names.js';
 import { callerSettingNamesSetting, deploymentStorageSetting } from '../../../../deployer/platform/azure/site-app-settings.js';
 import { startFakeArm, type FakeArm } from '../../../fakes/azure-arm/fake-arm.js';
 import { fakeArmClients } from '../../../fakes/azure-arm/fake-arm-clients.js';
@@ -65,9 +66,13 @@ function callsOf(operationId: string, from = 0): { status: number; startedAt: nu
   }));
 }
 
+function blobService(): BlobServiceClient {
+  return BlobServiceClient.fromConnectionString(azurite.connectionString);
+}
+
 function packageBlobs(appName: string): Promise<string[]> {
   return (async () => {
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('durable-router-packages');
+    const container = blobService().getContainerClient('durable-router-packages');
     const names: string[] = [];
     if (!(await container.exists())) return names;
     for await (const blob of container.listBlobsFlat({ prefix: `${appName}/` })) names.push(blob.name);
@@ -142,6 +147,7 @@ describe('AzurePlatform', () => {
     assert.ok(!fake.state.sites().some((site) => site.name === appName));
     assert.ok(!fake.state.plans().some((plan) => plan.name === appName));
     assert.deepEqual(await packageBlobs(appName), []);
+    assert.equal(await blobService().getContainerClient(deploymentContainerName(appName)).exists(), false, 'the Flex deployment container is gone too');
     await platform.delete(appName);
   });
 
@@ -318,6 +324,8 @@ describe('AzurePlatform', () => {
     await platform.deploy(appName, packages.v1);
     await waitForHealthy(platform, appName, { timeoutMs: 30_000 });
     const keys = await platform.keys(appName);
+    const hostKeys = await fakeArmClients(fake).web.webApps.listHostKeys('rg-contract', appName);
+    assert.deepEqual(keys, { function: hostKeys.functionKeys?.['default'], durableTask: hostKeys.systemKeys?.['durabletask_extension'] });
     await platform.list();
     await platform.delete(appName);
     const log = lines.join('');
