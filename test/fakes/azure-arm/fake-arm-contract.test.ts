@@ -162,6 +162,14 @@ describe('the fake ARM REST contract', () => {
     assert.match(armErrorOf(settings).message, /FUNCTIONS_EXTENSION_VERSION\) for Flex Consumption sites is invalid/);
     const arrayForm = await armCall(fake, { method: 'PUT', path: `${web('flex-group')}/sites/flex-site/config/appsettings`, body: { properties: [{ name: 'A', value: 'b' }] } });
     assert.equal(arrayForm.status, 400, 'the settings API takes a dictionary, not the siteConfig array');
+    const oneDeploy = `${web('flex-group')}/sites/flex-site/extensions/onedeploy`;
+    const noBody = await armCall(fake, { method: 'PUT', path: oneDeploy });
+    assert.equal(noBody.status, 400);
+    assert.match(armErrorOf(noBody).message, /needs the body \{ properties: \{ type: 'zip', packageUri/);
+    const noUri = await armCall(fake, { method: 'PUT', path: oneDeploy, body: { properties: { type: 'zip' } } });
+    assert.match(armErrorOf(noUri).message, /no 'packageUri'/);
+    const noDeployment = await armCall(fake, { method: 'GET', path: oneDeploy });
+    assert.equal(noDeployment.status, 404);
     const blocked = await armCall(fake, { method: 'DELETE', path: `${web('flex-group')}/serverfarms/flex-plan` });
     assert.deepEqual([blocked.status, armErrorOf(blocked).code], [409, 'Conflict']);
   });
@@ -227,6 +235,18 @@ describe('the fake ARM REST contract', () => {
     const recorded = (calls.body as { calls: { operationId: string; status: number; path: string }[] }).calls.filter((call) => call.operationId === 'AppServicePlans_Get');
     assert.deepEqual(recorded.slice(-3).map((call) => call.status), [503, 503, 404]);
     assert.ok(recorded.every((call) => !call.path.includes('?')), 'paths are recorded without their query');
+  });
+
+  it('sends App Service errors in the live service\'s PascalCase form when asked to, and ARM\'s own errors wrapped', async () => {
+    const pascal = await startFakeArmForTests({ appServiceErrorShape: 'pascal' });
+    const group = await armCall(pascal, { method: 'GET', path: `/subscriptions/${pascal.subscriptionId}/resourceGroups/shape-group/providers/Microsoft.Web/sites/s` });
+    assert.equal(armErrorOf(group).code, 'ResourceGroupNotFound', 'ARM itself answers a missing group, in its envelope');
+    const created = await armCall(pascal, { method: 'PUT', path: `/subscriptions/${pascal.subscriptionId}/resourcegroups/shape-group`, apiVersion: '2025-04-01', body: { location: 'westeurope' } });
+    assert.equal(created.status, 201);
+    const moved = await armCall(pascal, { method: 'PUT', path: `/subscriptions/${pascal.subscriptionId}/resourcegroups/shape-group`, apiVersion: '2025-04-01', body: { location: 'eastus' } });
+    assert.equal(armErrorOf(moved).code, 'InvalidResourceGroupLocation', 'Microsoft.Resources keeps the envelope');
+    const site = await armCall(pascal, { method: 'GET', path: `/subscriptions/${pascal.subscriptionId}/resourceGroups/shape-group/providers/Microsoft.Web/sites/s` });
+    assert.deepEqual([site.status, (site.body as { Code: string; Message: string }).Code], [404, 'ResourceNotFound']);
   });
 
   it('keeps and changes tags at a scope', async () => {

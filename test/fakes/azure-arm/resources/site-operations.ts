@@ -165,7 +165,7 @@ async function createSite(context: FakeArmContext, identity: { name: string; res
     logger: context.logger,
     startTimeoutMs: context.settings.siteStartTimeoutMs,
     onAppLog: context.onAppLog,
-  });
+  }, () => new Set([...context.state.sites.values()].flatMap((site) => site.host.ports)));
   const site: SiteRecord = {
     ...identity,
     kind: 'functionapp',
