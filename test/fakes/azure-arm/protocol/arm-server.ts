@@ -13,7 +13,7 @@ import { isRouterError } from '../../../../shared/errors/router-error.js';
 import { fakeArmNow, type FakeArmAccounting } from '../accounting/fake-arm-accounting.js';
 import type { FaultBook } from '../faults/fault-injection.js';
 import type { RouteTable } from '../operations/route-table.js';
-import { ArmError, errorBody, type ErrorShape } from './arm-error.js';
+import { ArmError, armLevelError, errorBody, type ErrorShape } from './arm-error.js';
 
 export interface ArmRequest {
   readonly operationId: string;
@@ -108,30 +108,27 @@ async function handle(options: ArmServerOptions, request: IncomingMessage, respo
   }
   let operationId = '(unrouted)';
   let answer: ArmResponse;
-  let shape: ErrorShape = 'wrapped';
   try {
     const match = options.routes.match(method, path);
     if (match.kind === 'operation') operationId = match.route.operationId;
     authorize(request, options.token);
-    if (match.kind === 'none') throw new ArmError(404, 'NotServedByFakeArm', `The fake ARM serves no operation at ${method} ${path}. Its operations are listed in test/fakes/azure-arm/operations/served-operations.ts.`);
-    if (match.kind === 'method-not-allowed') throw new ArmError(405, 'NotServedByFakeArm', `The fake ARM serves ${match.allowed.join(', ')} at ${path}, not ${method}.`);
-    shape = options.errorShape(operationId);
+    if (match.kind === 'none') throw armLevelError(404, 'NotServedByFakeArm', `The fake ARM serves no operation at ${method} ${path}. Its operations are listed in test/fakes/azure-arm/operations/served-operations.ts.`);
+    if (match.kind === 'method-not-allowed') throw armLevelError(405, 'NotServedByFakeArm', `The fake ARM serves ${match.allowed.join(', ')} at ${path}, not ${method}.`);
     checkApiVersion(url.searchParams, match.route.apiVersion);
     checkSubscription(match.params, options.subscriptionId);
     const body = parseBody(request, await readBody(request));
     const injected = options.faults.takeFailure(operationId);
     if (injected !== undefined) throw injected;
     const handler = options.handlers.get(operationId);
-    if (handler === undefined) throw new ArmError(501, 'NotServedByFakeArm', `The fake ARM routes ${operationId} but has no handler for it.`);
+    if (handler === undefined) throw armLevelError(501, 'NotServedByFakeArm', `The fake ARM routes ${operationId} but has no handler for it.`);
     const delay = handler.ownsDelay === true ? undefined : options.faults.delayOf(operationId);
     if (delay !== undefined) await sleep(delay);
     answer = await handler.run({ operationId, method, path, params: match.params, query: url.searchParams, body });
   } catch (error) {
     answer = errorAnswer(error, options.logger, operationId);
-    if (error instanceof ArmError && error.shape !== undefined) shape = error.shape;
   }
   try {
-    await send(response, method, answer, shape);
+    await send(response, method, answer, options.errorShape(operationId));
   } finally {
     const endedAt = fakeArmNow();
     options.accounting.recordCall({ operationId, method, path, status: answer.status, startedAt, endedAt });
@@ -147,7 +144,7 @@ async function control(options: ArmServerOptions, request: IncomingMessage, meth
     try {
       body = text === '' ? undefined : JSON.parse(text);
     } catch (error) {
-      throw new ArmError(400, 'InvalidRequestContent', `The body is not JSON: ${(error as Error).message}`);
+      throw armLevelError(400, 'InvalidRequestContent', `The body is not JSON: ${(error as Error).message}`);
     }
     return await options.control({ method, path, body });
   } catch (error) {
@@ -160,28 +157,28 @@ function authorize(request: IncomingMessage, token: string): void {
   const header = request.headers.authorization;
   const challenge = { 'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"' };
   if (header === undefined || header === '') {
-    throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", { headers: challenge });
+    throw armLevelError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge);
   }
   const [scheme, value] = header.split(/\s+/, 2);
   if (scheme?.toLowerCase() !== 'bearer' || value !== token) {
-    throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', { headers: challenge });
+    throw armLevelError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
   }
 }
 
 function checkApiVersion(query: URLSearchParams, supported: string): void {
   const given = [...query.entries()].find(([name]) => name.toLowerCase() === 'api-version')?.[1];
   if (given === undefined || given === '') {
-    throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    throw armLevelError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (given !== supported) {
-    throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${given}' is invalid. The supported versions are '${supported}'.`);
+    throw armLevelError(400, 'InvalidApiVersionParameter', `The api-version '${given}' is invalid. The supported versions are '${supported}'.`);
   }
 }
 
 function checkSubscription(params: Readonly<Record<string, string>>, subscriptionId: string): void {
   const named = params['subscriptionId'] ?? /^subscriptions\/([^/]+)/i.exec(params['scope'] ?? '')?.[1];
   if (named !== undefined && named.toLowerCase() !== subscriptionId.toLowerCase()) {
-    throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${named}' could not be found.`);
+    throw armLevelError(404, 'SubscriptionNotFound', `The subscription '${named}' could not be found.`);
   }
 }
 
@@ -190,7 +187,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   let bytes = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     bytes += chunk.length;
-    if (bytes > maxBodyBytes) throw new ArmError(413, 'RequestEntityTooLarge', `The request body is larger than the ${maxBodyBytes} bytes the fake ARM takes.`);
+    if (bytes > maxBodyBytes) throw armLevelError(413, 'RequestEntityTooLarge', `The request body is larger than the ${maxBodyBytes} bytes the fake ARM takes.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -200,12 +197,12 @@ function parseBody(request: IncomingMessage, text: string): unknown {
   if (text.trim() === '') return undefined;
   const contentType = request.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(contentType)) {
-    throw new ArmError(415, 'UnsupportedMediaType', `The content media type '${contentType}' is not supported. Only 'application/json' is supported.`);
+    throw armLevelError(415, 'UnsupportedMediaType', `The content media type '${contentType}' is not supported. Only 'application/json' is supported.`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`);
+    throw armLevelError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`);
   }
 }
 
@@ -217,9 +214,11 @@ function errorAnswer(error: unknown, logger: Logger, operationId: string): ArmRe
   return { status: 500, body: new ArmError(500, code, `The fake ARM failed on ${operationId}: ${message}`) };
 }
 
-async function send(response: ServerResponse, method: string, answer: ArmResponse, shape: ErrorShape): Promise<void> {
+/** `providerShape`: how the operation's resource provider words its errors. */
+async function send(response: ServerResponse, method: string, answer: ArmResponse, providerShape: ErrorShape): Promise<void> {
   const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...answer.headers };
-  const payload = answer.body instanceof ArmError ? errorBody(answer.body, shape) : answer.body;
+  const error = answer.body instanceof ArmError ? answer.body : undefined;
+  const payload = error === undefined ? answer.body : errorBody(error, error.shape ?? (error.fromArm ? 'wrapped' : providerShape));
   let text = '';
   if (payload !== undefined && method !== 'HEAD') {
     text = JSON.stringify(payload);

@@ -4,7 +4,7 @@
  * resource is ResourceNotFound). Names are case-insensitive: maps are keyed by lower-cased names
  * and records keep the casing they were created with.
  */
-import { ArmError } from '../protocol/arm-error.js';
+import { ArmError, armLevelError } from '../protocol/arm-error.js';
 import type { DeploymentRecord } from '../sites/deployment-status.js';
 import type { SiteHost } from '../sites/site-host.js';
 
@@ -85,7 +85,7 @@ export class FakeArmState {
 
   requireGroup(name: string): ResourceGroupRecord {
     const group = this.groups.get(name.toLowerCase());
-    if (group === undefined) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
+    if (group === undefined) throw armLevelError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
     return group;
   }
 

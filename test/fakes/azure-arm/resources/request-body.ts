@@ -2,7 +2,7 @@
  * Checks of request bodies as ARM makes them: a field of the wrong type, a missing required one or
  * an invalid tag is a 400 naming the field, before anything changes.
  */
-import { ArmError, badRequest } from '../protocol/arm-error.js';
+import { armLevelError, badRequest, type ArmError } from '../protocol/arm-error.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -12,14 +12,14 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** The body of a PUT or PATCH: a JSON object. */
 export function requireBody(body: unknown): JsonObject {
-  if (body === undefined) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the request has no body.');
-  if (!isObject(body)) throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body is not a JSON object.');
+  if (body === undefined) throw armLevelError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the request has no body.');
+  if (!isObject(body)) throw armLevelError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body is not a JSON object.');
   return body;
 }
 
 export function requireLocation(body: JsonObject): string {
   const location = body['location'];
-  if (location === undefined || location === null || location === '') throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  if (location === undefined || location === null || location === '') throw armLevelError(400, 'LocationRequired', 'The location property is required for this definition.');
   if (typeof location !== 'string') throw fieldType('location', 'a string');
   return location;
 }
@@ -58,14 +58,14 @@ export function optionalTags(object: JsonObject, field = 'tags'): Record<string,
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw fieldType(field, 'an object of strings');
   const entries = Object.entries(value);
-  if (entries.length > 50) throw new ArmError(400, 'InvalidTag', `A resource takes at most 50 tags, not ${entries.length}.`);
+  if (entries.length > 50) throw armLevelError(400, 'InvalidTag', `A resource takes at most 50 tags, not ${entries.length}.`);
   const tags: Record<string, string> = {};
   for (const [name, tagValue] of entries) {
     if (name === '' || name.length > 512 || /[<>%&\\?/]/.test(name)) {
-      throw new ArmError(400, 'InvalidTagNameCharacters', `The tag name '${name.slice(0, 64)}' is not valid: 1 to 512 characters, none of < > % & \\ ? /.`);
+      throw armLevelError(400, 'InvalidTagNameCharacters', `The tag name '${name.slice(0, 64)}' is not valid: 1 to 512 characters, none of < > % & \\ ? /.`);
     }
     if (typeof tagValue !== 'string') throw fieldType(`${field}.${name}`, 'a string');
-    if (tagValue.length > 256) throw new ArmError(400, 'InvalidTag', `The value of the tag '${name}' is longer than 256 characters.`);
+    if (tagValue.length > 256) throw armLevelError(400, 'InvalidTag', `The value of the tag '${name}' is longer than 256 characters.`);
     tags[name] = tagValue;
   }
   return tags;

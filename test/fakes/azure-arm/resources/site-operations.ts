@@ -43,11 +43,20 @@ export function siteOperations(context: FakeArmContext): OperationHandlers {
         const identityType = parseIdentityType(optionalObject(fields, 'identity'));
         const properties = optionalObject(fields, 'properties') ?? {};
 
+        const siteConfigIn = optionalObject(properties, 'siteConfig', 'properties.siteConfig');
+        const { appSettings: appSettingsIn, ...siteConfig } = siteConfigIn ?? {};
+        const appSettings = appSettingsIn === undefined || appSettingsIn === null ? undefined : parseNameValuePairs(appSettingsIn);
+        const functionAppConfigIn = optionalObject(properties, 'functionAppConfig', 'properties.functionAppConfig');
+        const httpsOnly = optionalBoolean(properties, 'httpsOnly', 'properties.httpsOnly') ?? false;
+        const settings: Record<string, unknown> = {};
+        for (const field of otherWritableProperties) if (properties[field] !== undefined && properties[field] !== null) settings[field] = properties[field];
+        const serverFarmId = optionalString(properties, 'serverFarmId', 'properties.serverFarmId');
+
         const existing = state.sites.get(name.toLowerCase());
         if (existing !== undefined && existing.resourceGroup.toLowerCase() !== group.name.toLowerCase()) throw nameTaken(name);
         if (existing === undefined && context.faults.isReserved(name)) throw nameTaken(name);
 
-        const plan = resolvePlan(context, optionalString(properties, 'serverFarmId', 'properties.serverFarmId'), existing);
+        const plan = resolvePlan(context, serverFarmId, existing);
         if (plan.location !== location) throw badRequest(`The site's location '${location}' differs from its plan's '${plan.location}': a site runs in its plan's region.`);
         if (plan.provisioningState !== 'Succeeded') throw conflict(`The plan '${plan.name}' is still being created (provisioningState ${plan.provisioningState}): wait for its operation to complete.`);
         const key = planKey(plan.resourceGroup, plan.name);
@@ -58,10 +67,6 @@ export function siteOperations(context: FakeArmContext): OperationHandlers {
             : `The plan '${plan.name}' holds ${siteLimit(plan.sku)} sites already.`);
         }
 
-        const siteConfigIn = optionalObject(properties, 'siteConfig', 'properties.siteConfig');
-        const { appSettings: appSettingsIn, ...siteConfig } = siteConfigIn ?? {};
-        const appSettings = appSettingsIn === undefined || appSettingsIn === null ? undefined : parseNameValuePairs(appSettingsIn);
-        const functionAppConfigIn = optionalObject(properties, 'functionAppConfig', 'properties.functionAppConfig');
         const flex = plan.sku.tier === flexConsumptionTier;
         let functionAppConfig: JsonObject | undefined;
         if (flex) {
@@ -73,10 +78,6 @@ export function siteOperations(context: FakeArmContext): OperationHandlers {
         } else if (functionAppConfigIn !== undefined) {
           throw badRequest(`'properties.functionAppConfig' is for Flex Consumption sites; the plan '${plan.name}' is ${plan.sku.tier}.`);
         }
-        const httpsOnly = optionalBoolean(properties, 'httpsOnly', 'properties.httpsOnly') ?? false;
-        const settings: Record<string, unknown> = {};
-        for (const field of otherWritableProperties) if (properties[field] !== undefined && properties[field] !== null) settings[field] = properties[field];
-
         const site = existing ?? (await createSite(context, { name, resourceGroup: group.name, location, planKey: key }));
         Object.assign(site, {
           kind,
@@ -164,7 +165,7 @@ async function createSite(context: FakeArmContext, identity: { name: string; res
     logger: context.logger,
     startTimeoutMs: context.settings.siteStartTimeoutMs,
     onAppLog: context.onAppLog,
-  });
+  }, () => new Set([...context.state.sites.values()].flatMap((site) => site.host.ports)));
   const site: SiteRecord = {
     ...identity,
     kind: 'functionapp',

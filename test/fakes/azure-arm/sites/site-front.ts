@@ -30,18 +30,21 @@ export class SiteFront {
     this.#server.on('tlsClientError', (_error, socket) => socket.destroy());
   }
 
-  /** Listens on a free port; `target()` is asked on every connection. */
-  static async open(target: () => SiteFrontTarget, onError: (error: Error) => void): Promise<SiteFront> {
-    const front = new SiteFront(target);
-    front.#port = await new Promise<number>((resolve, reject) => {
-      front.#server.once('error', reject);
-      front.#server.listen(0, host, () => {
-        front.#server.off('error', reject);
-        front.#server.on('error', onError);
-        resolve((front.#server.address() as { port: number }).port);
+  /** Listens on a free port not in `avoid`; `target()` is asked on every connection. */
+  static async open(target: () => SiteFrontTarget, onError: (error: Error) => void, avoid: ReadonlySet<number>): Promise<SiteFront> {
+    for (;;) {
+      const front = new SiteFront(target);
+      front.#port = await new Promise<number>((resolve, reject) => {
+        front.#server.once('error', reject);
+        front.#server.listen(0, host, () => {
+          front.#server.off('error', reject);
+          front.#server.on('error', onError);
+          resolve((front.#server.address() as { port: number }).port);
+        });
       });
-    });
-    return front;
+      if (!avoid.has(front.#port)) return front;
+      await front.close();
+    }
   }
 
   get port(): number {

@@ -37,6 +37,7 @@ export interface SiteHostOptions {
 
 const platformOwner = 'fake-arm';
 const listingTimeoutMs = 10_000;
+const maxPortAttempts = 10;
 
 export class SiteHost {
   readonly #options: SiteHostOptions;
@@ -54,16 +55,32 @@ export class SiteHost {
     this.#platform = this.#openPlatform();
   }
 
-  /** Provisions the site's app (its keys exist from now on) and opens its HTTPS front. */
-  static async create(options: SiteHostOptions): Promise<SiteHost> {
+  /**
+   * Provisions the site's app (its keys exist from now on) and opens its HTTPS front. An app's
+   * port is only held once its code runs, so the system may hand it out again meanwhile: ports
+   * other sites use (`portsInUse`) are refused here, for the app and for the front.
+   */
+  static async create(options: SiteHostOptions, portsInUse: () => ReadonlySet<number>): Promise<SiteHost> {
     const host = new SiteHost(options);
-    const app = await host.#platform.provision({ appName: host.#appName, routeKey: '0.0', version: '0.0.0' });
-    host.#appPort = Number(new URL(app.url).port);
+    for (let attempt = 1; ; attempt++) {
+      const app = await host.#platform.provision({ appName: host.#appName, routeKey: '0.0', version: '0.0.0' });
+      host.#appPort = Number(new URL(app.url).port);
+      if (!portsInUse().has(host.#appPort)) break;
+      await host.#platform.delete(host.#appName);
+      if (attempt === maxPortAttempts) throw new RouterError('PLATFORM_OPERATION_FAILED', `No port free of other sites was found for the site "${options.siteName}".`);
+    }
+    const avoid = new Set([...portsInUse(), host.#appPort]);
     host.#front = await SiteFront.open(
       () => ({ stopped: host.#stopped, appPort: host.#appPort }),
       (error) => options.logger.error({ site: options.siteName, err: error }, 'the HTTPS front of a fake site failed'),
+      avoid,
     );
     return host;
+  }
+
+  /** The ports this site uses: its app's and its front's. */
+  get ports(): readonly number[] {
+    return this.#front === undefined ? [this.#appPort] : [this.#appPort, this.#front.port];
   }
 
   /** `127.0.0.1:<port>` of the HTTPS front: the site's defaultHostName. */
