@@ -115,6 +115,7 @@ export interface AppHealth {
 
 /**
  * Tags the platform writes itself (ownership, for `list`; the route key and version, for people
- * looking at the apps); a caller's tag by one of these names is refused.
+ * looking at the apps; when the app was created and what is deployed, kept as tags on Azure); a
+ * caller's tag by one of these names is refused.
  */
-export const reservedTagNames = ['managed-by', 'router-owner', 'route-key', 'version'] as const;
+export const reservedTagNames = ['managed-by', 'router-owner', 'route-key', 'version', 'created-at', 'deployed-package', 'deployed-at'] as const;

@@ -30,6 +30,7 @@ export const errorCatalogue = {
   PLATFORM_APP_NOT_FOUND: { status: 404, message: 'The router manages no Function App by that name.' },
   PLATFORM_APP_NAME_TAKEN: { status: 409, message: 'A Function App by that name exists but this router does not own it; choose another name.' },
   PLATFORM_DEPLOY_FAILED: { status: 502, message: 'The package was deployed but the app did not start.' },
+  PLATFORM_HOST_ID_CLASH: { status: 409, message: 'The app name starts with the same 32 characters as another app of this router: on a shared storage account both would get one Functions host id (AZFD0004); choose a name that differs earlier.' },
   PLATFORM_OPERATION_FAILED: { status: 502, message: 'The platform could not complete the operation.' },
   APP_QUOTA_REACHED: { status: 409, message: 'The router runs as many apps as its quota allows; decommission drained versions first.' },
   SECRET_UNREADABLE: { status: 500, message: 'A secret the router keeps could not be opened with its secrets key.' },

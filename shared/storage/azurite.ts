@@ -4,14 +4,30 @@ import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RouterError } from '../errors/router-error.js';
 
-export type AzuriteOptions = { readonly inMemory: true } | { readonly location: string };
+export type AzuriteOptions = ({ readonly inMemory: true } | { readonly location: string }) & {
+  /** Also run the Blob service (its own process, on a free port); default: the Table service only. */
+  readonly blob?: boolean;
+};
 
 export interface RunningAzurite {
+  /** The dev account with every endpoint that runs (TableEndpoint, and BlobEndpoint with `blob`). */
   readonly connectionString: string;
   /** Table endpoint of the dev account, e.g. http://127.0.0.1:PORT/devstoreaccount1. */
   readonly tableUrl: string;
+  /** The Table service's port. */
   readonly port: number;
-  /** Stops the server (SIGTERM, then SIGKILL); safe to call more than once. */
+  /** Blob endpoint of the dev account when the Blob service runs, e.g. http://127.0.0.1:PORT/devstoreaccount1. */
+  readonly blobUrl: string | undefined;
+  readonly blobPort: number | undefined;
+  /** Stops the servers (SIGTERM, then SIGKILL); safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+type AzuriteService = 'table' | 'blob';
+
+interface RunningService {
+  readonly url: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -22,22 +38,50 @@ const devAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz
 const startupTimeoutMs = 30_000;
 const stopTimeoutMs = 5_000;
 const pollIntervalMs = 50;
-const startedAnnouncement = /Azurite Table service successfully started/;
+const startedAnnouncements: Record<AzuriteService, RegExp> = {
+  table: /Azurite Table service successfully started/,
+  blob: /Azurite Blob service successfully listens/,
+};
 const outputTailChars = 2_000;
 const portPickAttempts = 3;
-const childEntry = fileURLToPath(new URL('./azurite-table-process.js', import.meta.url));
+const childEntry = fileURLToPath(new URL('./azurite-service-process.js', import.meta.url));
 
-export function devStorageConnectionString(tableUrl: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};TableEndpoint=${tableUrl};`;
+export function devStorageConnectionString(tableUrl: string, blobUrl?: string): string {
+  const blobEndpoint = blobUrl === undefined ? '' : `BlobEndpoint=${blobUrl};`;
+  return `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};TableEndpoint=${tableUrl};${blobEndpoint}`;
 }
 
-/** Starts Azurite's table server as a child process on 127.0.0.1 and waits until it accepts connections. */
+/**
+ * Starts Azurite's Table server (and with `blob` its Blob server) as child processes on 127.0.0.1
+ * and waits until they accept connections. `port` is the Table server's.
+ */
 export async function startAzurite(options: AzuriteOptions, port?: number): Promise<RunningAzurite> {
   if ('location' in options) await mkdir(options.location, { recursive: true });
+  const table = await startService('table', options, port);
+  let blob: RunningService | undefined;
+  try {
+    if (options.blob === true) blob = await startService('blob', options, undefined);
+  } catch (error) {
+    await table.stop();
+    throw error;
+  }
+  return {
+    connectionString: devStorageConnectionString(table.url, blob?.url),
+    tableUrl: table.url,
+    port: table.port,
+    blobUrl: blob?.url,
+    blobPort: blob?.port,
+    stop: async () => {
+      await Promise.all([table.stop(), blob?.stop()]);
+    },
+  };
+}
+
+async function startService(service: AzuriteService, options: AzuriteOptions, port: number | undefined): Promise<RunningService> {
   for (let attempt = 1; ; attempt++) {
     const chosenPort = port ?? (await pickFreePort());
     try {
-      return await launch(options, chosenPort);
+      return await launch(service, options, chosenPort);
     } catch (error) {
       // Another process may take the free port between picking and binding it: pick again.
       const portTaken = error instanceof AzuriteStartError && /EADDRINUSE/.test(error.outputTail);
@@ -57,11 +101,12 @@ function toRouterError(error: unknown): unknown {
   return new RouterError('STORE_UNAVAILABLE', `Could not start Azurite: ${error.message}`, { cause: error });
 }
 
-async function launch(options: AzuriteOptions, port: number): Promise<RunningAzurite> {
+async function launch(service: AzuriteService, options: AzuriteOptions, port: number): Promise<RunningService> {
   const args = [
     childEntry,
-    '--tableHost', host,
-    '--tablePort', String(port),
+    service,
+    `--${service}Host`, host,
+    `--${service}Port`, String(port),
     '--disableTelemetry', '--silent', '--skipApiVersionCheck',
     ...('location' in options ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
@@ -75,7 +120,7 @@ async function launch(options: AzuriteOptions, port: number): Promise<RunningAzu
   let announcedStart = false;
   const keepTail = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-outputTailChars);
-    announcedStart ||= startedAnnouncement.test(output);
+    announcedStart ||= startedAnnouncements[service].test(output);
   };
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
@@ -109,8 +154,7 @@ async function launch(options: AzuriteOptions, port: number): Promise<RunningAzu
     await stop();
     throw error;
   }
-  const tableUrl = `http://${host}:${port}/${devAccountName}`;
-  return { connectionString: devStorageConnectionString(tableUrl), tableUrl, port, stop };
+  return { url: `http://${host}:${port}/${devAccountName}`, port, stop };
 }
 
 /**

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { startAzurite } from '../../../shared/storage/azurite.js';
 import { isRouterError } from '../../../shared/errors/router-error.js';
 import { createTableClient } from '../../../shared/storage/table-client-factory.js';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
 
 function acceptsConnections(port: number): Promise<boolean> {
@@ -60,6 +61,25 @@ describe('startAzurite', () => {
       await Promise.all([azurite.stop(), azurite.stop()]);
     }
     await azurite.stop();
+    assert.equal(await acceptsConnections(azurite.port), false);
+  });
+
+  it('runs the Blob service beside the Table service when asked, both in one connection string', async () => {
+    const azurite = await startAzurite({ inMemory: true, blob: true });
+    try {
+      assert.ok(azurite.blobPort !== undefined && azurite.blobPort !== azurite.port);
+      assert.equal(azurite.blobUrl, `http://127.0.0.1:${azurite.blobPort}/devstoreaccount1`);
+      assert.match(azurite.connectionString, new RegExp(`TableEndpoint=${azurite.tableUrl};BlobEndpoint=${azurite.blobUrl};`));
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('launcher-check');
+      await container.create();
+      await container.getBlockBlobClient('a.txt').upload('kept', 4);
+      assert.equal((await container.getBlobClient('a.txt').downloadToBuffer()).toString(), 'kept');
+      const table = createTableClient(azurite.connectionString, 'BlobBeside');
+      await table.createTable();
+    } finally {
+      await azurite.stop();
+    }
+    assert.equal(await acceptsConnections(azurite.blobPort), false);
     assert.equal(await acceptsConnections(azurite.port), false);
   });
 
