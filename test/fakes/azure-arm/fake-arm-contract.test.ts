@@ -104,6 +104,10 @@ describe('the fake ARM REST contract', () => {
     assert.equal(windowsFlex.status, 400);
     assert.match(armErrorOf(windowsFlex).message, /Linux only/);
 
+    const badPlanName = await put(`${web('body-group')}/serverfarms/plan_x`, { location: 'westeurope', sku: { name: 'EP1' }, properties: { reserved: true } });
+    assert.equal(badPlanName.status, 400);
+    assert.equal((await put(`${web('body-group')}/serverfarms/p`, { location: 'westeurope', sku: { name: 'EP1' }, properties: { reserved: true } })).status, 202, 'a plan name may be one character');
+
     const badSiteName = await put(`${web('body-group')}/sites/-leading-hyphen`, { location: 'westeurope', kind: 'functionapp' });
     assert.equal(badSiteName.status, 400);
     assert.match(armErrorOf(badSiteName).message, /2 to 60 letters, digits and hyphens/);

@@ -69,12 +69,15 @@ const controlPrefix = '/__fake/';
 
 export async function startArmServer(options: ArmServerOptions): Promise<ArmServer> {
   const sockets = new Set<Socket>();
+  const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((request, response) => {
-    void handle(options, request, response).catch((error: unknown) => {
+    const handling = handle(options, request, response).catch((error: unknown) => {
       // Only writing the answer can fail here (the client went away); the call itself was recorded.
       options.logger.warn({ err: error }, 'the fake ARM could not send an answer');
       response.destroy();
     });
+    inFlight.add(handling);
+    void handling.finally(() => inFlight.delete(handling));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -93,6 +96,8 @@ export async function startArmServer(options: ArmServerOptions): Promise<ArmServ
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+      // An operation whose client went away still finishes (it may be creating a site): wait for it.
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -1,12 +1,16 @@
 /** ARM's naming rules for the resources the fake keeps; each returns why a name is refused, if it is. */
 
-/** Sites (and, in the fake, plans): 2–60 letters, digits and hyphens, no hyphen at either end. */
+/** Sites: 2–60 letters, digits and hyphens, no hyphen at either end. */
 export function siteNameProblem(name: string): string | undefined {
   if (/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])$/.test(name)) return undefined;
   return `The name '${printable(name)}' is not valid: use 2 to 60 letters, digits and hyphens, not starting or ending with a hyphen.`;
 }
 
-export const planNameProblem = siteNameProblem;
+/** Plans: 1–60 letters, digits and hyphens (ARM also takes Unicode letters; the fake does not). */
+export function planNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z0-9-]{1,60}$/.test(name)) return undefined;
+  return `The plan name '${printable(name)}' is not valid: use 1 to 60 letters, digits and hyphens.`;
+}
 
 /** Resource groups: 1–90 letters, digits, '-', '_', '.', '(' and ')', not ending with '.'. */
 export function resourceGroupNameProblem(name: string): string | undefined {
