@@ -21,6 +21,13 @@ export interface ControlPlaneProcessOptions {
   readonly dataDir: string;
   /** Where the local platform keeps apps; under the project, so that apps resolve its node_modules. */
   readonly platformRoot: string;
+  /**
+   * Runs the apps on Azure instead: the Azure platform's settings (AZURE_SUBSCRIPTION_ID,
+   * ROUTER_RESOURCE_GROUP, ..., see azurePlatformEnvironment) and the credential's environment.
+   */
+  readonly azure?: Readonly<Record<string, string>>;
+  /** Apps are named `<prefix>-v<major>-<minor>` (default `dr-<router id>`). */
+  readonly appNamePrefix?: string;
   /** The key the control plane's API demands (at least 16 characters). */
   readonly key: string;
   /** Seals the apps' keys for the front doors (ROUTER_SECRETS_KEY, at least 32 characters): give them the same one. */
@@ -62,7 +69,8 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
     AzureWebJobsStorage: options.storage,
     [names.storage]: options.storage,
     [names.routerId]: routerId,
-    [names.platform]: 'local',
+    ...(options.azure ?? {}),
+    [names.platform]: options.azure === undefined ? 'local' : 'azure',
     [names.platformRoot]: path.resolve(options.platformRoot),
     [names.dataDir]: dataDir,
     [names.key]: options.key,
@@ -77,6 +85,7 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
     ...optional(names.mapPropagationMs, options.mapPropagationMs),
     ...optional(names.trackingStorePrefix, options.trackingStorePrefix),
     ...optional(names.appQuota, options.appQuota),
+    ...optional(names.appNamePrefix, options.appNamePrefix),
   };
   // Refuse bad settings here, with the same message the app would give, rather than as a failed start.
   readControlPlaneSettings(settings);

@@ -8,6 +8,8 @@ import { minAdminKeyLength } from '../../shared/config/router-environment.js';
 import { describeStorageConnectionString } from '../../shared/storage/table-client-factory.js';
 import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
 import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
+import { readAzurePlatformSettings, type AzurePlatformSettings } from '../../deployer/platform/azure/azure-platform-settings.js';
+import { appNamePrefixPattern, defaultAppNamePrefix, maxAppNamePrefixLength } from '../app-configuration/app-naming.js';
 import { parseRouterId } from '../app-configuration/router-identity.js';
 
 export const controlPlaneSettingNames = Object.freeze({
@@ -15,6 +17,7 @@ export const controlPlaneSettingNames = Object.freeze({
   routerId: 'ROUTER_ID',
   platform: 'ROUTER_PLATFORM',
   platformRoot: 'ROUTER_PLATFORM_ROOT',
+  appNamePrefix: 'ROUTER_APP_NAME_PREFIX',
   appPorts: 'ROUTER_APP_PORTS',
   packageDirs: 'ROUTER_PACKAGE_DIRS',
   dataDir: 'ROUTER_CONTROL_PLANE_DATA',
@@ -46,10 +49,18 @@ export const controlPlaneDefaults = Object.freeze({
   appQuota: 100,
 });
 
+export interface LocalPlatformSettings {
+  readonly kind: 'local';
+  readonly root: string;
+  readonly ports: { readonly first: number; readonly last: number } | undefined;
+}
+
 export interface ControlPlaneSettings {
   readonly storage: string;
   readonly routerId: string;
-  readonly platform: { readonly kind: 'local'; readonly root: string; readonly ports: { readonly first: number; readonly last: number } | undefined };
+  readonly platform: LocalPlatformSettings | { readonly kind: 'azure'; readonly azure: AzurePlatformSettings };
+  /** Apps are named `<prefix>-v<major>-<minor>`: on Azure the names are global, so pick a prefix of your own. */
+  readonly appNamePrefix: string;
   /** Absolute folders a release may name its package from; none: only URLs and uploads. */
   readonly packageDirs: readonly string[];
   /** Staging and kept packages. */
@@ -81,10 +92,13 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
   const storage = text(env, names.storage) ?? text(env, 'AzureWebJobsStorage');
   if (storage === undefined) throw invalid(`${names.storage} is not set: the control plane needs the Table storage that holds the version map and the shared tracking store.`);
   describeStorageConnectionString(storage, names.storage);
-  const platform = text(env, names.platform) ?? 'local';
-  if (platform !== 'local') throw invalid(`${names.platform} "${platform}" is not available in this version: the control plane runs apps on the local platform only.`);
-  const root = text(env, names.platformRoot);
-  if (root === undefined || !path.isAbsolute(root)) throw invalid(`${names.platformRoot} must be the absolute folder where the local platform keeps its apps.`);
+  const platformKind = text(env, names.platform) ?? 'local';
+  if (platformKind !== 'local' && platformKind !== 'azure') throw invalid(`${names.platform} must be "local" or "azure", not "${platformKind.slice(0, 40)}".`);
+  const routerId = parseRouterId(text(env, names.routerId));
+  const appNamePrefix = text(env, names.appNamePrefix) ?? defaultAppNamePrefix(routerId);
+  if (!appNamePrefixPattern.test(appNamePrefix)) {
+    throw invalid(`${names.appNamePrefix} must be 2 to ${maxAppNamePrefixLength} lower-case letters, digits and inner hyphens (apps are named "<prefix>-v<major>-<minor>"), not "${appNamePrefix.slice(0, 40)}".`);
+  }
   const dataDir = text(env, names.dataDir);
   if (dataDir === undefined || !path.isAbsolute(dataDir)) throw invalid(`${names.dataDir} must be an absolute folder for the control plane's packages.`);
   const key = text(env, names.key);
@@ -102,8 +116,9 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
   if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(prefix)) throw invalid(`${names.trackingStorePrefix} must be letters and digits, starting with a letter.`);
   return Object.freeze({
     storage,
-    routerId: parseRouterId(text(env, names.routerId)),
-    platform: Object.freeze({ kind: 'local' as const, root: path.resolve(root), ports: parsePorts(text(env, names.appPorts)) }),
+    routerId,
+    platform: platformKind === 'azure' ? Object.freeze({ kind: 'azure' as const, azure: Object.freeze(readAzurePlatformSettings(env)) }) : localPlatformSettings(env),
+    appNamePrefix,
     packageDirs: Object.freeze(packageDirs.map((dir) => path.resolve(dir))),
     dataDir: path.resolve(dataDir),
     key,
@@ -116,6 +131,12 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
     healthIntervalMs: integer(env, 'healthIntervalMs'),
     mapPropagationMs: integer(env, 'mapPropagationMs'),
   });
+}
+
+function localPlatformSettings(env: NodeJS.ProcessEnv): LocalPlatformSettings {
+  const root = text(env, controlPlaneSettingNames.platformRoot);
+  if (root === undefined || !path.isAbsolute(root)) throw invalid(`${controlPlaneSettingNames.platformRoot} must be the absolute folder where the local platform keeps its apps.`);
+  return Object.freeze({ kind: 'local' as const, root: path.resolve(root), ports: parsePorts(text(env, controlPlaneSettingNames.appPorts)) });
 }
 
 function parsePorts(value: string | undefined): { first: number; last: number } | undefined {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { RunningAzurite } from '../../shared/storage/azurite.js';
+import { azureSettingNames } from '../../deployer/platform/azure/azure-platform-settings.js';
+import { devStorageConnectionString, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { TableVersionMapStore } from '../../shared/stores/table-version-map-store.js';
 import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
@@ -31,6 +32,11 @@ export interface EmbeddedStackOptions {
   /** Versions to release at start when they are not deployed yet. */
   readonly backends: BackendsFile | undefined;
   readonly logger: Logger;
+  /** Where apps run: this machine (`local`), or Azure with the Azure platform's environment (see azurePlatformEnvironment). */
+  readonly platform?: { readonly kind: 'local' } | { readonly kind: 'azure'; readonly environment: Readonly<Record<string, string>> };
+  /** ROUTER_APP_NAME_PREFIX and ROUTER_APP_QUOTA, for the control plane. */
+  readonly appNamePrefix?: string | undefined;
+  readonly appQuota?: number | undefined;
   /** Control plane timings (tests shorten them). */
   readonly drainPollMs?: number;
   readonly decommissionGraceMs?: number;
@@ -79,12 +85,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     const routerKeys: RouterKeys = { function: await keyOf('function'), durableApi: await keyOf('durable') };
     const secretsKey = await keyOf('secrets');
 
+    const platform = options.platform ?? { kind: 'local' as const };
+    let azure = platform.kind === 'azure' ? { ...platform.environment } : undefined;
     let storage = options.storage;
     if (storage === undefined) {
-      const azurite: RunningAzurite = await startEmbeddedStorage(dataDir);
+      // On Azure the packages go to blob storage; without one of its own, the embedded Azurite's serves.
+      const withBlob = azure !== undefined && azure[azureSettingNames.packageStorage] === undefined;
+      const azurite: RunningAzurite = await startEmbeddedStorage(dataDir, { blob: withBlob });
       cleanups.push(() => azurite.stop());
-      storage = azurite.connectionString;
-      logger.info({ port: azurite.port }, 'embedded Azurite started');
+      storage = devStorageConnectionString(azurite.tableUrl);
+      if (withBlob && azure !== undefined) azure = { ...azure, [azureSettingNames.packageStorage]: azurite.connectionString };
+      logger.info({ port: azurite.port, blobPort: azurite.blobPort }, 'embedded Azurite started');
     }
 
     const seedDir = path.join(dataDir, 'control-plane', 'seed-packages');
@@ -96,6 +107,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       platformRoot: path.join(dataDir, 'platform'),
       key: controlPlaneKey,
       secretsKey,
+      ...(azure === undefined ? {} : { azure }),
+      ...(options.appNamePrefix === undefined ? {} : { appNamePrefix: options.appNamePrefix }),
+      ...(options.appQuota === undefined ? {} : { appQuota: options.appQuota }),
       packageDirs: [...options.packageDirs, seedDir],
       ...(options.drainPollMs === undefined ? {} : { drainPollMs: options.drainPollMs }),
       ...(options.decommissionGraceMs === undefined ? {} : { decommissionGraceMs: options.decommissionGraceMs }),

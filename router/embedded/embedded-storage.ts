@@ -7,19 +7,21 @@ import { readFileIfExists } from '../../shared/files/optional-file.js';
 /**
  * The embedded Azurite, on the same port at every start: the apps the control plane runs keep
  * their storage connection string (port included) in their settings, and come back with it after
- * a restart. The port is chosen once and kept in `<dataDir>/azurite-port`.
+ * a restart. The port is chosen once and kept in `<dataDir>/azurite-port`. The Blob service (for
+ * the Azure platform's packages) takes any free port: nothing keeps its address.
  */
-export async function startEmbeddedStorage(dataDir: string): Promise<RunningAzurite> {
+export async function startEmbeddedStorage(dataDir: string, options: { readonly blob?: boolean } = {}): Promise<RunningAzurite> {
+  const blob = options.blob === true;
   const portFile = path.join(dataDir, 'azurite-port');
   const remembered = await readPort(portFile);
   const location = path.join(dataDir, 'azurite');
   if (remembered === undefined) {
-    const azurite = await startAzurite({ location });
+    const azurite = await startAzurite({ location, blob });
     await writeFile(portFile, `${azurite.port}\n`);
     return azurite;
   }
   try {
-    return await startAzurite({ location }, remembered);
+    return await startAzurite({ location, blob }, remembered);
   } catch (error) {
     if (isRouterError(error)) {
       throw new RouterError('INVALID_CONFIGURATION', `The embedded Azurite of ${dataDir} listens on port ${remembered}, where the apps expect their storage, but it could not start there (${error.message}). Is another durable-router using ${dataDir}? Stop it, or free the port.`, { cause: error });

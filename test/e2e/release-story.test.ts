@@ -4,7 +4,8 @@
  * following their status through the front door while the router goes through two breaking
  * releases and one patch release. No request fails, no orchestration fails, every journey ends on
  * the app of the version it started on, the superseded apps are drained, decommissioned and
- * deleted, and their finished journeys can still be read.
+ * deleted, and their finished journeys can still be read. The same story, with the same
+ * assertions, on the local platform and on Azure (a fake ARM whose sites really run).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -21,12 +22,12 @@ function majorMinor(version: string): string {
   return version.split('.').slice(0, 2).join('.');
 }
 
-describe('the release story', () => {
+for (const platform of ['local', 'azure'] as const) describe(`the release story on the ${platform} platform`, () => {
   let stack: ReleaseStack;
   let load: ReleaseLoad | undefined;
 
   before(async () => {
-    stack = await ReleaseStack.start({ drainPollMs: 300, decommissionGraceMs: 1_000 });
+    stack = await ReleaseStack.start({ drainPollMs: 300, decommissionGraceMs: 1_000, platform });
   });
 
   after(async () => {

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { pino } from 'pino';
-import { RouterError } from '../../../shared/errors/router-error.js';
 import { readRouterEnvironment } from '../../../shared/config/router-environment.js';
+import { devStorageConnectionString } from '../../../shared/storage/azurite.js';
 import { readBackendsFile } from '../../embedded/backends-file.js';
+import { readAzurePlatformSettings } from '../../../deployer/platform/azure/azure-platform-settings.js';
+import { azurePlatformEnvironment } from '../../embedded/azure-platform-environment.js';
 import { startEmbeddedStack } from '../../embedded/embedded-stack.js';
 import { keptKeyFile, type KeptKey } from '../../embedded/kept-keys.js';
 
@@ -14,9 +16,9 @@ function packageDirectories(): string[] {
 
 export async function runStartCommand(options: { backends?: string | undefined; dataDir: string }): Promise<void> {
   const environment = readRouterEnvironment();
-  if (environment.platform !== 'local') {
-    throw new RouterError('INVALID_CONFIGURATION', 'ROUTER_PLATFORM=azure is not available in this version; the embedded stack runs on the local platform.');
-  }
+  // Refused here, before anything starts, with the message the control plane would give.
+  // Without storage of its own, the packages go to the embedded Azurite's blob service: any dev account string stands in for it.
+  if (environment.platform === 'azure') readAzurePlatformSettings({ ...process.env, ...(environment.storage === undefined ? { ROUTER_STORAGE: devStorageConnectionString('http://127.0.0.1:1/devstoreaccount1', 'http://127.0.0.1:2/devstoreaccount1') } : {}) });
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   const backends = options.backends === undefined ? undefined : await readBackendsFile(options.backends);
   const stack = await startEmbeddedStack({
@@ -25,6 +27,9 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     keys: { admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey },
     storage: environment.storage,
     packageDirs: packageDirectories(),
+    platform: environment.platform === 'azure' ? { kind: 'azure', environment: azurePlatformEnvironment(process.env) } : { kind: 'local' },
+    appNamePrefix: process.env.ROUTER_APP_NAME_PREFIX,
+    appQuota: process.env.ROUTER_APP_QUOTA === undefined ? undefined : Number(process.env.ROUTER_APP_QUOTA),
     backends,
     logger,
   });

@@ -43,7 +43,7 @@ async function plan(input: { version: string }): Promise<ReleasePlan> {
       kind: 'breaking',
       routeKey: classification.routeKey,
       version: classification.version,
-      appName: appNameFor(classification.routeKey, runtime.settings.routerId),
+      appName: appNameFor(classification.routeKey, runtime.settings.appNamePrefix),
       taskHub: taskHubNameFor(classification.routeKey, runtime.settings.routerId),
     };
   }

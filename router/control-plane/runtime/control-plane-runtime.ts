@@ -9,6 +9,7 @@ import { TableAppKeyStore } from '../../../shared/stores/table-app-key-store.js'
 import { TableVersionMapStore } from '../../../shared/stores/table-version-map-store.js';
 import { TrackingStoreReader } from '../../../shared/tracking-store/tracking-store-reader.js';
 import type { Platform } from '../../../deployer/platform/platform.js';
+import { AzurePlatform } from '../../../deployer/platform/azure/azure-platform.js';
 import { LocalPlatform } from '../../../deployer/platform/local/local-platform.js';
 import { PackageIntake } from '../../releases/package/package-intake.js';
 import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
@@ -29,7 +30,9 @@ export class ControlPlaneRuntime {
   readonly appRecords: AppRecords;
   readonly packages: KeptPackages;
   readonly intake: PackageIntake;
-  readonly #platform: LocalPlatform;
+  readonly #platform: Platform;
+  /** The local platform runs the apps as this process's children: they stop and resume with it. */
+  readonly #local: LocalPlatform | undefined;
   #resumed: Promise<void> | undefined;
 
   constructor(settings: ControlPlaneSettings, logger: Logger) {
@@ -44,13 +47,20 @@ export class ControlPlaneRuntime {
     this.packages = new KeptPackages(path.join(settings.dataDir, 'packages'));
     this.intake = new PackageIntake({ packageDirectories: settings.packageDirs, stagingDir: path.join(settings.dataDir, 'staging') });
     const platformLog = logger.child({ component: 'platform' });
-    this.#platform = new LocalPlatform({
-      root: settings.platform.root,
-      owner: settings.routerId,
-      ...(settings.platform.ports === undefined ? {} : { ports: settings.platform.ports }),
-      logger: platformLog,
-      onAppLog: (appName, line) => logAppLine(platformLog, appName, line),
-    });
+    const platform = settings.platform;
+    if (platform.kind === 'azure') {
+      this.#platform = new AzurePlatform({ ...platform.azure, owner: settings.routerId, logger: platformLog });
+      this.#local = undefined;
+    } else {
+      this.#local = new LocalPlatform({
+        root: platform.root,
+        owner: settings.routerId,
+        ...(platform.ports === undefined ? {} : { ports: platform.ports }),
+        logger: platformLog,
+        onAppLog: (appName, line) => logAppLine(platformLog, appName, line),
+      });
+      this.#platform = this.#local;
+    }
   }
 
   /**
@@ -58,7 +68,7 @@ export class ControlPlaneRuntime {
    * gone), then squares the version map with the platform (see platform-reconciliation.ts).
    */
   start(): Promise<void> {
-    this.#resumed ??= this.#platform.resume().then(
+    this.#resumed ??= (this.#local?.resume() ?? Promise.resolve({ started: [], failed: [] })).then(
       async (report) => {
         if (report.started.length > 0) this.logger.info({ apps: report.started }, 'resumed the apps of this router');
         for (const failure of report.failed) this.logger.error({ app: failure.appName, code: failure.error.code, err: failure.error.message }, 'an app could not be resumed');
@@ -98,7 +108,7 @@ export class ControlPlaneRuntime {
 
   /** Stops the app processes (they keep their records and come back at the next start). */
   stop(): Promise<void> {
-    return this.#platform.stop();
+    return this.#local?.stop() ?? Promise.resolve();
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { appNameProblem } from '../../../deployer/platform/platform-input.js';
 import { isRouterError } from '../../../shared/errors/router-error.js';
-import { appNameFor, controlPlaneTaskHubFor, taskHubNameFor } from '../../../router/app-configuration/app-naming.js';
+import { appNameFor, appNamePrefixPattern, defaultAppNamePrefix, controlPlaneTaskHubFor, taskHubNameFor } from '../../../router/app-configuration/app-naming.js';
 import { routerAppSettings } from '../../../router/app-configuration/app-settings.js';
 import { parseRouterId } from '../../../router/app-configuration/router-identity.js';
 
@@ -12,18 +12,27 @@ const routerIds = fc.stringMatching(/^[a-z][a-z0-9]{0,15}$/);
 const routeKeys = fc.tuple(fc.nat(9999), fc.nat(9999)).map(([major, minor]) => `${major}.${minor}`);
 
 describe('names of what the router creates', () => {
+  it('keeps every app name of a valid prefix within 32 characters, so distinct apps have distinct host ids', () => {
+    fc.assert(fc.property(fc.stringMatching(appNamePrefixPattern), routeKeys, (prefix, routeKey) => {
+      const name = appNameFor(routeKey, prefix);
+      assert.equal(appNameProblem(name), undefined);
+      assert.ok(name.length <= 32, name);
+    }));
+  });
+
   it('gives every major.minor of every router its own valid app name and task hub', () => {
     fc.assert(fc.property(routerIds, routeKeys, (routerId, routeKey) => {
-      assert.equal(appNameProblem(appNameFor(routeKey, routerId)), undefined);
+      assert.equal(appNameProblem(appNameFor(routeKey, defaultAppNamePrefix(routerId))), undefined);
       assert.match(taskHubNameFor(routeKey, routerId), hubPattern);
     }));
     fc.assert(fc.property(routerIds, routeKeys, routerIds, routeKeys, (idA, keyA, idB, keyB) => {
       fc.pre(idA !== idB || keyA !== keyB);
-      assert.notEqual(appNameFor(keyA, idA), appNameFor(keyB, idB));
+      assert.notEqual(appNameFor(keyA, defaultAppNamePrefix(idA)), appNameFor(keyB, defaultAppNamePrefix(idB)));
       assert.notEqual(taskHubNameFor(keyA, idA), taskHubNameFor(keyB, idB));
       assert.notEqual(taskHubNameFor(keyA, idA), controlPlaneTaskHubFor(idB));
     }));
     assert.equal(appNameFor('1.2'), 'dr-local-v1-2');
+    assert.equal(appNameFor('1.2', 'contoso-orders'), 'contoso-orders-v1-2');
     assert.equal(taskHubNameFor('1.2'), 'localv1x2');
     assert.match(controlPlaneTaskHubFor('prod'), hubPattern);
   });

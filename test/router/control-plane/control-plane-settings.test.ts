@@ -26,7 +26,8 @@ describe('control plane settings', () => {
     assert.deepEqual(settings.packageDirs, []);
     assert.equal(settings.drainPollMs, 5_000);
     assert.equal(settings.decommissionGraceMs, controlPlaneDefaults.decommissionGraceMs);
-    assert.equal(settings.platform.ports, undefined);
+    assert.deepEqual(settings.platform, { kind: 'local', root: '/srv/router/platform', ports: undefined });
+    assert.equal(settings.appNamePrefix, 'dr-local');
     assert.equal(settings.appQuota, 100);
     assert.ok(Object.isFrozen(settings));
   });
@@ -42,14 +43,33 @@ describe('control plane settings', () => {
     });
     assert.equal(settings.routerId, 'prod');
     assert.deepEqual(settings.packageDirs, ['/srv/a', '/srv/b']);
-    assert.deepEqual(settings.platform.ports, { first: 7100, last: 7199 });
+    assert.deepEqual(settings.platform, { kind: 'local', root: '/srv/router/platform', ports: { first: 7100, last: 7199 } });
+    assert.equal(settings.appNamePrefix, 'dr-prod');
     assert.equal(settings.drainPollMs, 250);
     assert.equal(settings.decommissionGraceMs, 0);
   });
 
+  it('reads the Azure platform\'s settings, naming each one missing', () => {
+    const storage = 'DefaultEndpointsProtocol=https;AccountName=routerstore;AccountKey=a2V5;EndpointSuffix=core.windows.net';
+    const settings = readControlPlaneSettings({
+      ...base, ROUTER_PLATFORM: 'azure', ROUTER_PLATFORM_ROOT: '', ROUTER_STORAGE: storage, ROUTER_APP_NAME_PREFIX: 'contoso-orders',
+      AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555', ROUTER_RESOURCE_GROUP: 'rg-orders', ROUTER_LOCATION: 'westeurope',
+    });
+    assert.equal(settings.platform.kind, 'azure');
+    assert.equal(settings.appNamePrefix, 'contoso-orders');
+    if (settings.platform.kind === 'azure') assert.equal(settings.platform.azure.planSku, 'FC1');
+    assert.throws(() => readControlPlaneSettings({ ...base, ROUTER_PLATFORM: 'azure', ROUTER_STORAGE: storage }), (error) => {
+      assert.ok(isRouterError(error, 'INVALID_CONFIGURATION'));
+      assert.ok(!error.message.includes('a2V5'), 'the account key is never echoed');
+      return /AZURE_SUBSCRIPTION_ID is missing.*ROUTER_RESOURCE_GROUP is missing.*ROUTER_LOCATION is missing/.test(error.message);
+    });
+  });
+
   it('says which setting is wrong, never echoing the key', () => {
     refused({ ...base, ROUTER_STORAGE: '' }, /ROUTER_STORAGE is not set/);
-    refused({ ...base, ROUTER_PLATFORM: 'azure' }, /not available in this version/);
+    refused({ ...base, ROUTER_PLATFORM: 'cloud' }, /ROUTER_PLATFORM must be "local" or "azure"/);
+    refused({ ...base, ROUTER_APP_NAME_PREFIX: 'Contoso_Orders' }, /ROUTER_APP_NAME_PREFIX must be 2 to 20 lower-case letters/);
+    refused({ ...base, ROUTER_APP_NAME_PREFIX: 'a-prefix-far-too-long-for-host-ids' }, /ROUTER_APP_NAME_PREFIX must be 2 to 20/);
     refused({ ...base, ROUTER_PLATFORM_ROOT: 'relative/dir' }, /ROUTER_PLATFORM_ROOT must be the absolute folder/);
     refused({ ...base, ROUTER_PACKAGE_DIRS: 'relative' }, /ROUTER_PACKAGE_DIRS lists "relative"/);
     refused({ ...base, ROUTER_APP_PORTS: '9000-8000' }, /port range/);
