@@ -66,6 +66,8 @@ describe('the control plane killed mid-way', () => {
     await stack.restartControlPlane();
     await waitUntil(async () => findEntry(await stack.map(), '1.0')?.state === 'decommissioned', 20_000, '1.0 decommissioned after the restart');
     await waitUntil(async () => (await stack.appProcesses('dr-local-v1-0')).length === 0, 10_000, 'the 1.0 app process gone');
+    // Its process stops first, then its folder goes.
+    await waitUntil(async () => (await stack.platformApps()).length === 1, 10_000, 'the 1.0 app deleted');
     assert.deepEqual((await stack.platformApps()).map((app) => app.name), ['dr-local-v1-1']);
     assert.equal((await stack.app<{ version: string }>('GET', '/api/version')).body.version, '1.1.0');
   });
