@@ -14,6 +14,7 @@ import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
 import { findEntry } from '../../shared/versions/version-map-operations.js';
 import { repositoryRoot } from '../deployer/host/fixture-apps.js';
 import { ReleaseStack, waitUntil } from '../router/control-plane/fixtures/release-stack.js';
+import { testRouterKeys } from '../fixtures/router-keys.js';
 import { ReleaseLoad, type Journey } from './fixtures/release-load.js';
 
 const storyApp = path.join(repositoryRoot, 'test', 'e2e', 'fixtures', 'story-app');
@@ -38,11 +39,16 @@ for (const platform of ['local', 'azure'] as const) describe(`the release story 
     }
   });
 
+  /** Every app's keys, read from the platform while the app lives: none may reach a client or a log. */
+  const appKeys = new Set<string>();
+
   async function release(version: string): Promise<void> {
     const packageDir = path.join(stack.packagesDir, `story-${version}`);
     await stageAppAsVersion(storyApp, packageDir, version);
     const { final } = await stack.release({ version, package: packageDir });
     assert.equal(final.state, 'succeeded', JSON.stringify(final));
+    const keys = await stack.platform().keys(final.app as string);
+    appKeys.add(keys.function).add(keys.durableTask);
   }
 
   function startedOn(routeKeyOrVersion: string): Journey[] {
@@ -84,6 +90,15 @@ for (const platform of ['local', 'azure'] as const) describe(`the release story 
       assert.equal(majorMinor(journey.output?.completedOn ?? ''), app, `${journey.id} started on ${journey.routedVersion}: ${JSON.stringify(journey.output)}`);
     }
     assert.ok(load.journeys.some((journey) => journey.named !== undefined) && load.journeys.some((journey) => journey.named === undefined));
+
+    // Clients saw the router's key in every URL, never an app's; no log holds an app's key.
+    for (const journey of load.journeys) {
+      assert.match(journey.statusQueryGetUri, new RegExp(`[?&]code=${testRouterKeys.durableApi}(&|$)`), journey.statusQueryGetUri);
+      for (const key of appKeys) assert.ok(!journey.statusQueryGetUri.includes(key) && !journey.statusQueryGetUri.includes(encodeURIComponent(key)));
+    }
+    const leaked = stack.controlPlaneLog.filter((line) => [...appKeys].some((key) => line.includes(key) || line.includes(encodeURIComponent(key))));
+    assert.deepEqual(leaked, [], 'no app key in the control plane\'s, the apps\' or the front door\'s log');
+    assert.ok(stack.controlPlaneLog.length > 0);
 
     // The superseded versions drain, are decommissioned and their apps deleted.
     await waitUntil(async () => {
