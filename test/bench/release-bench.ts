@@ -1,6 +1,8 @@
 /**
- * Benchmark of releases on the local platform, on the embedded stack `npm start` runs (Azurite on
- * disk, the control plane in the local host, its apps as local-host processes, the front door):
+ * Benchmark of releases on the embedded stack `npm start` runs (Azurite on disk, the control plane
+ * in the local host, the front door), with its apps on the local platform (local-host processes),
+ * or with `--platform azure` on Azure as a fake ARM plays it (its sites are local-host processes
+ * behind HTTPS; its long-running operations take `--arm-latency-ms`):
  *
  * - breaking release: time from `POST /admin/releases` to the first request routed to the new
  *   version through the front door — naming it (`x-app-version`), and naming no version (it is current);
@@ -8,7 +10,12 @@
  * - drain: time from the last instance of a draining version completing to its drain monitor
  *   marking the version drained.
  *
- *   npm run bench:release -- [--breaking 5] [--patches 5] [--drain-poll-ms 5000]
+ * - on Azure also: the ARM calls each breaking and each patch release makes, and the time the
+ *   router itself adds beyond the operations' own latency (the release's wall time minus the time
+ *   the fake ARM was busy: answering, running a long-running operation, deploying).
+ *
+ *   npm run bench:release -- [--platform local|azure] [--breaking 5] [--patches 5] [--drain-poll-ms 5000]
+ *                            [--arm-latency-ms 1000] [--poll-ms 2000]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -20,8 +27,13 @@ import { request } from 'undici';
 import { startEmbeddedStack, type EmbeddedStack } from '../../router/embedded/embedded-stack.js';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
 import { repositoryRoot, sampleAppDir } from '../deployer/host/fixture-apps.js';
+import { startFakeArm, type FakeArm } from '../fakes/azure-arm/fake-arm.js';
 
 interface Options {
+  readonly platform: 'local' | 'azure';
+  readonly armLatencyMs: number;
+  /** ROUTER_AZURE_POLL_MS; undefined: the Azure platform's default. */
+  readonly pollMs: number | undefined;
   readonly breaking: number;
   readonly patches: number;
   readonly drainPollMs: number;
@@ -38,6 +50,17 @@ interface ReleaseSample {
   readonly succeededMs: number;
   /** When each step was first seen, ms after the POST. */
   readonly steps: Readonly<Record<string, number>>;
+  /** Azure: what the release asked of ARM between the POST and its success. */
+  readonly arm?: ArmUse;
+}
+
+interface ArmUse {
+  readonly calls: number;
+  readonly byOperation: Readonly<Record<string, number>>;
+  /** How long the fake ARM was busy on this release's operations. */
+  readonly busyMs: number;
+  /** The release's wall time (POST to succeeded) minus busyMs. */
+  readonly routerMs: number;
 }
 
 interface DrainSample {
@@ -62,6 +85,9 @@ const usage = `Usage: npm run bench:release -- [options]
   --breaking <n>        breaking releases measured (default 5; env BENCH_BREAKING), after a first one (cold)
   --patches <n>         patch releases measured (default 5; env BENCH_PATCHES)
   --drain-poll-ms <ms>  the drain monitor's poll interval (default 5000, the router's default; env BENCH_DRAIN_POLL_MS)
+  --platform <p>        local (default) or azure (a fake ARM whose sites really run)
+  --arm-latency-ms <ms> azure: how long the fake's long-running operations take (default 1000)
+  --poll-ms <ms>        azure: ROUTER_AZURE_POLL_MS, how often the router polls them (default: the router's, 2000)
   --help`;
 
 function parseOptions(): Options {
@@ -70,6 +96,9 @@ function parseOptions(): Options {
       breaking: { type: 'string', default: process.env['BENCH_BREAKING'] ?? '5' },
       patches: { type: 'string', default: process.env['BENCH_PATCHES'] ?? '5' },
       'drain-poll-ms': { type: 'string', default: process.env['BENCH_DRAIN_POLL_MS'] ?? '5000' },
+      platform: { type: 'string', default: 'local' },
+      'arm-latency-ms': { type: 'string', default: '1000' },
+      'poll-ms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,7 +107,11 @@ function parseOptions(): Options {
     if (!Number.isInteger(parsed) || parsed < min) throw new Error(`--${flag} must be a whole number of at least ${min}, not "${value}"`);
     return parsed;
   };
+  if (values.platform !== 'local' && values.platform !== 'azure') throw new Error(`--platform must be local or azure, not "${values.platform}"`);
   return {
+    platform: values.platform,
+    armLatencyMs: whole('arm-latency-ms', values['arm-latency-ms'], 0),
+    pollMs: values['poll-ms'] === undefined ? undefined : whole('poll-ms', values['poll-ms'], 1),
     breaking: whole('breaking', values.breaking, 1),
     patches: whole('patches', values.patches, 0),
     drainPollMs: whole('drain-poll-ms', values['drain-poll-ms'], 100),
@@ -96,10 +129,12 @@ function summarize(values: readonly number[]): Summary {
 class Bench {
   readonly #stack: EmbeddedStack;
   readonly #packagesDir: string;
+  readonly #fake: FakeArm | undefined;
 
-  constructor(stack: EmbeddedStack, packagesDir: string) {
+  constructor(stack: EmbeddedStack, packagesDir: string, fake: FakeArm | undefined) {
     this.#stack = stack;
     this.#packagesDir = packagesDir;
+    this.#fake = fake;
   }
 
   /** Releases `version` (staged from the sample app beforehand) and times it until its code answers. */
@@ -108,6 +143,8 @@ class Bench {
     await stageAppAsVersion(sampleAppDir, packageDir, version);
     const routeKey = version.split('.').slice(0, 2).join('.');
     const postedAt = performance.now();
+    const postedAtEpoch = Date.now();
+    const firstCall = this.#fake?.calls.length ?? 0;
     const started = await this.#call('POST', '/admin/releases', { admin: true, json: { version, package: packageDir } });
     if (started.status !== 202) throw new Error(`the release of ${version} was refused: ${started.status} ${JSON.stringify(started.body)}`);
     const id = String(started.body['id']);
@@ -117,7 +154,17 @@ class Bench {
       kind === 'breaking' ? this.#firstAnswerFrom(version, {}, since) : Promise.resolve(undefined),
       this.#followStatus(id, since),
     ]);
-    return { version, namedMs: named, currentMs: current, succeededMs: status.succeededMs, steps: status.steps };
+    const fake = this.#fake;
+    if (fake === undefined) return { version, namedMs: named, currentMs: current, succeededMs: status.succeededMs, steps: status.steps };
+    // Calls about other apps (a superseded version being decommissioned meanwhile) are not this release's.
+    const ownPath = new RegExp(`/(sites|serverfarms)/${status.app}(/|$)`, 'i');
+    const calls = fake.calls.slice(firstCall).filter((call) => call.startedAt <= postedAtEpoch + status.succeededMs
+      && (!/\/(sites|serverfarms)\//i.test(call.path) || ownPath.test(call.path)));
+    const byOperation: Record<string, number> = {};
+    for (const call of calls) byOperation[call.operationId] = (byOperation[call.operationId] ?? 0) + 1;
+    const busyMs = fake.busyMsBetween(postedAtEpoch, postedAtEpoch + status.succeededMs);
+    const arm: ArmUse = { calls: calls.length, byOperation, busyMs, routerMs: status.succeededMs - busyMs };
+    return { version, namedMs: named, currentMs: current, succeededMs: status.succeededMs, steps: status.steps, arm };
   }
 
   /** Starts an order that waits for its approval on the current version. */
@@ -165,7 +212,7 @@ class Bench {
     }
   }
 
-  async #followStatus(id: string, since: () => number): Promise<{ succeededMs: number; steps: Record<string, number> }> {
+  async #followStatus(id: string, since: () => number): Promise<{ succeededMs: number; steps: Record<string, number>; app: string }> {
     const steps: Record<string, number> = {};
     const deadline = performance.now() + releaseTimeoutMs;
     for (;;) {
@@ -173,7 +220,7 @@ class Bench {
       const state = answer.body['state'];
       const step = answer.body['step'];
       if (typeof step === 'string' && steps[step] === undefined) steps[step] = since();
-      if (state === 'succeeded') return { succeededMs: since(), steps };
+      if (state === 'succeeded') return { succeededMs: since(), steps, app: String(answer.body['app']) };
       if (state === 'failed') throw new Error(`release ${id} failed: ${JSON.stringify(answer.body['error'])}`);
       if (performance.now() > deadline) throw new Error(`release ${id} did not end within ${releaseTimeoutMs} ms`);
       await sleep(statusIntervalMs);
@@ -199,6 +246,7 @@ class Bench {
       headers: {
         ...options.headers,
         ...(options.admin === true ? { authorization: `Bearer ${this.#stack.adminKey}` } : {}),
+        ...(pathAndQuery.startsWith('/runtime/webhooks/durabletask/') ? { 'x-functions-key': this.#stack.routerKeys.durableApi } : {}),
         ...(options.json === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
@@ -229,6 +277,21 @@ function printReleases(title: string, samples: readonly ReleaseSample[]): void {
   for (const row of [header, ...rows]) console.log(`  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}`);
 }
 
+function printArmUse(breaking: readonly ReleaseSample[], patches: readonly ReleaseSample[]): void {
+  console.log('\nAzure Resource Manager (the fake), per release');
+  for (const [kind, samples] of [['breaking', breaking], ['patch', patches]] as const) {
+    const uses = samples.map((sample) => sample.arm).filter((use): use is ArmUse => use !== undefined);
+    if (uses.length === 0) continue;
+    const calls = summarize(uses.map((use) => use.calls));
+    const busy = summarize(uses.map((use) => use.busyMs));
+    const router = summarize(uses.map((use) => use.routerMs));
+    const wall = summarize(samples.map((sample) => sample.succeededMs));
+    console.log(`  ${kind}: ${calls.medianMs} ARM calls (median; max ${calls.maxMs}); wall ${seconds(wall.medianMs)} s = ARM busy ${seconds(busy.medianMs)} s + router ${seconds(router.medianMs)} s (medians; router max ${seconds(router.maxMs)} s)`);
+    const last = uses.at(-1) as ArmUse;
+    console.log(`    calls of the last one: ${Object.entries(last.byOperation).sort(([a], [b]) => a.localeCompare(b)).map(([operation, count]) => `${operation} ${count}`).join(', ')}`);
+  }
+}
+
 function goalLine(what: string, summary: Summary, goalMs: number): string {
   const met = summary.maxMs < goalMs ? 'met' : summary.medianMs < goalMs ? 'met by the median, not by the max' : 'NOT met';
   return `${what}: median ${seconds(summary.medianMs)} s, max ${seconds(summary.maxMs)} s over ${summary.count} (goal < ${seconds(goalMs)} s): ${met}`;
@@ -244,13 +307,25 @@ async function main(): Promise<void> {
   const packagesDir = path.join(dataDir, 'packages');
   await mkdir(packagesDir, { recursive: true });
   const logger = pino({ level: 'warn' }, pino.destination({ dest: path.join(dataDir, 'stack.log'), sync: false }));
-  console.log(`Starting the embedded stack under ${path.relative(repositoryRoot, dataDir)} (drain poll ${options.drainPollMs} ms)...`);
+  console.log(`Starting the embedded stack on the ${options.platform} platform under ${path.relative(repositoryRoot, dataDir)} (drain poll ${options.drainPollMs} ms)...`);
+  const fake = options.platform === 'azure' ? await startFakeArm({ dataDir: path.join(dataDir, 'fake-arm'), lroDelayMs: options.armLatencyMs }) : undefined;
+  if (fake !== undefined) console.log(`  the fake ARM's long-running operations take ${options.armLatencyMs} ms; the router polls them every ${options.pollMs ?? 'default (2000)'} ms`);
   const stack = await startEmbeddedStack({
     dataDir, port: 0, keys: {}, storage: undefined, packageDirs: [packagesDir], backends: undefined, logger, drainPollMs: options.drainPollMs,
+    ...(fake === undefined ? {} : {
+      platform: {
+        kind: 'azure',
+        environment: {
+          AZURE_SUBSCRIPTION_ID: fake.subscriptionId, ROUTER_RESOURCE_GROUP: 'rg-bench', ROUTER_LOCATION: 'westeurope',
+          ROUTER_AZURE_ARM_ENDPOINT: fake.endpoint, ROUTER_AZURE_ARM_TOKEN: fake.token,
+          ...(options.pollMs === undefined ? {} : { ROUTER_AZURE_POLL_MS: String(options.pollMs) }),
+        },
+      },
+    }),
   });
   let failed = false;
   try {
-    const bench = new Bench(stack, packagesDir);
+    const bench = new Bench(stack, packagesDir, fake);
     const cold = await bench.release('1.0.0', 'breaking');
     printReleases('First release (cold: the control plane\'s first orchestrations, the first app)', [cold]);
 
@@ -270,6 +345,7 @@ async function main(): Promise<void> {
     if (patches.length > 0) printReleases('Patch releases (redeployed onto the current app)', patches);
 
     const breakingSummary = summarize(breaking.map((sample) => sample.currentMs ?? Number.NaN));
+    if (fake !== undefined) console.log('\n(The goals below are the local platform\'s; on Azure the operations\' own latency comes first: see the last section.)');
     const namedSummary = summarize(breaking.map((sample) => sample.namedMs));
     const patchSummary = summarize(patches.map((sample) => sample.namedMs));
     const drainSummary = summarize(drains.map((sample) => sample.noticedMs));
@@ -278,12 +354,14 @@ async function main(): Promise<void> {
     console.log(`  (breaking release, POST to serving when named: median ${seconds(namedSummary.medianMs)} s, max ${seconds(namedSummary.maxMs)} s)`);
     if (patches.length > 0) console.log(`  ${goalLine('patch release, POST to the patched code answering', patchSummary, goals.patchMs)}`);
     console.log(`  ${goalLine('drain noticed after the last instance completed', drainSummary, options.drainPollMs)}`);
+    if (fake !== undefined) printArmUse(breaking, patches);
     console.log(JSON.stringify({ options, cold, breaking, patches, drains, summaries: { breaking: breakingSummary, breakingNamed: namedSummary, patch: patchSummary, drain: drainSummary }, goals }));
   } catch (error) {
     failed = true;
     throw error;
   } finally {
     await stack.stop();
+    await fake?.stop();
     // Keep the stack's log to look at when something failed.
     if (!failed) await rm(dataDir, { recursive: true, force: true });
     else console.error(`The stack's data and log are kept under ${dataDir}`);
