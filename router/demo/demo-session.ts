@@ -19,6 +19,8 @@ export interface DemoSessionOptions {
   readonly narrator: Narrator;
   readonly url: string;
   readonly adminKey: string;
+  /** What clients present to the durable HTTP API (ROUTER_DURABLE_KEY). */
+  readonly durableKey: string;
   /** The compiled CLI entry (dist/router/cli/main.js). */
   readonly cli: string;
   /** Where commands run, so that relative paths shown read as the user would type them. */
@@ -52,7 +54,11 @@ export class DemoSession {
   /** An HTTP call through the front door, shown as curl, with what came back. */
   async http(method: 'GET' | 'POST', pathAndQuery: string, options: { json?: unknown; headers?: Record<string, string>; show?: (answer: HttpAnswer) => string } = {}): Promise<HttpAnswer> {
     const { narrator } = this.#options;
-    const headers = { ...options.headers, ...(options.json === undefined ? {} : { 'content-type': 'application/json' }) };
+    const headers = {
+      ...options.headers,
+      ...(isDurableApi(pathAndQuery) ? { 'x-functions-key': '$ROUTER_DURABLE_KEY' } : {}),
+      ...(options.json === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     narrator.command(curlFor(method, pathAndQuery, headers, options.json));
     const answer = await this.call(method, pathAndQuery, options.json, options.headers);
     narrator.result(options.show?.(answer) ?? describeAnswer(answer));
@@ -63,7 +69,11 @@ export class DemoSession {
   async call(method: 'GET' | 'POST', pathAndQuery: string, json?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const response = await request(new URL(pathAndQuery, this.#options.url), {
       method,
-      headers: { ...headers, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...headers,
+        ...(isDurableApi(pathAndQuery) && !/[?&]code=/.test(pathAndQuery) ? { 'x-functions-key': this.#options.durableKey } : {}),
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(json === undefined ? {} : { body: JSON.stringify(json) }),
     });
     const text = await response.body.text();
@@ -91,6 +101,10 @@ export class DemoSession {
   }
 }
 
+function isDurableApi(pathAndQuery: string): boolean {
+  return pathAndQuery.startsWith('/runtime/webhooks/durabletask/');
+}
+
 function describeAnswer(answer: HttpAnswer): string {
   const lines = [`HTTP ${answer.status}${answer.routedVersion === undefined ? '' : `   x-routed-version: ${answer.routedVersion}`}`];
   lines.push(...JSON.stringify(answer.body, null, 2).split('\n'));
@@ -101,7 +115,8 @@ function curlFor(method: string, pathAndQuery: string, headers: Record<string, s
   const parts = ['curl -s'];
   if (method !== 'GET') parts.push(`-X ${method}`);
   parts.push(`"$ROUTER_URL${pathAndQuery}"`);
-  for (const [name, value] of Object.entries(headers)) parts.push(`-H '${name}: ${value}'`);
+  // A value naming a variable is quoted for the shell to expand it.
+  for (const [name, value] of Object.entries(headers)) parts.push(value.startsWith('$') ? `-H "${name}: ${value}"` : `-H '${name}: ${value}'`);
   if (json !== undefined) parts.push(`-d '${JSON.stringify(json)}'`);
   return parts.join(' ');
 }

@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { keptKeyFile } from '../embedded/kept-keys.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../embedded/embedded-stack.js';
 import { stageVersion1, stageVersion1Dot1 } from './demo-packages.js';
 import { DemoSession } from './demo-session.js';
@@ -52,10 +53,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    n.say(`The front door listens at ${stack.url}, the control plane at ${stack.controlPlaneUrl}. The CLI reads where the router is and its admin key from the environment:`);
-    n.command(`export ROUTER_URL=${stack.url} ROUTER_ADMIN_KEY=$(cat ${path.relative(root, path.join(dataDir, 'admin-key'))})`);
+    n.say(`The front door listens at ${stack.url}, the control plane at ${stack.controlPlaneUrl}. The CLI reads where the router is and its admin key from the environment; clients of the durable HTTP API present the router's durable key:`);
+    n.command(`export ROUTER_URL=${stack.url} ROUTER_ADMIN_KEY=$(cat ${path.relative(root, keptKeyFile(dataDir, 'admin'))}) ROUTER_DURABLE_KEY=$(cat ${path.relative(root, keptKeyFile(dataDir, 'durable'))})`);
     n.blank();
-    const session = new DemoSession({ narrator: n, url: stack.url, adminKey: stack.adminKey, cli: path.join(root, 'dist', 'router', 'cli', 'main.js'), cwd: root });
+    const session = new DemoSession({ narrator: n, url: stack.url, adminKey: stack.adminKey, durableKey: stack.routerKeys.durableApi, cli: path.join(root, 'dist', 'router', 'cli', 'main.js'), cwd: root });
     const tally = await runDemoStory({ narrator: n, session, packages, drainPollMs, decommissionGraceMs });
     n.say('Stopping the router: the front door, the control plane with its apps, and Azurite. To do all this yourself, run `npm start` and follow the README\'s quick start.');
     if (tally.failed > 0) process.exitCode = 1;
