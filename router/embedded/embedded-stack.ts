@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { azureSettingNames } from '../../deployer/platform/azure/azure-platform-settings.js';
@@ -8,6 +8,8 @@ import { TableVersionMapStore } from '../../shared/stores/table-version-map-stor
 import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
+import { RouterError } from '../../shared/errors/router-error.js';
+import { readFileIfExists } from '../../shared/files/optional-file.js';
 import { TableAppKeyStore } from '../../shared/stores/table-app-key-store.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import { readOrCreateKeptKey, type KeptKey } from './kept-keys.js';
@@ -73,6 +75,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   try {
     const dataDir = path.resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
+    const platform = options.platform ?? { kind: 'local' as const };
+    await claimDataDirFor(dataDir, platform.kind);
     const generatedKeys: KeptKey[] = [];
     const keyOf = async (name: KeptKey): Promise<string> => {
       const given = options.keys[name];
@@ -85,7 +89,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     const routerKeys: RouterKeys = { function: await keyOf('function'), durableApi: await keyOf('durable') };
     const secretsKey = await keyOf('secrets');
 
-    const platform = options.platform ?? { kind: 'local' as const };
     let azure = platform.kind === 'azure' ? { ...platform.environment } : undefined;
     let storage = options.storage;
     if (storage === undefined) {
@@ -152,6 +155,32 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     return { url: frontDoor.url, adminKey, routerKeys, generatedKeys, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/**
+ * A data folder holds one router's version map, and its apps live on one platform: started on the
+ * other platform, the map would route to apps that platform does not have.
+ */
+async function claimDataDirFor(dataDir: string, kind: 'local' | 'azure'): Promise<void> {
+  const file = path.join(dataDir, 'platform-kind');
+  // Folders from before this file was kept: the local platform's apps folder tells.
+  const recorded = (await readFileIfExists(file))?.trim() || (await isDirectory(path.join(dataDir, 'platform', 'apps')) ? 'local' : undefined);
+  if (recorded === undefined) {
+    await writeFile(file, `${kind}\n`);
+    return;
+  }
+  if (recorded !== kind) {
+    throw new RouterError('INVALID_CONFIGURATION', `${dataDir} holds a router whose apps run on the ${recorded} platform; ROUTER_PLATFORM=${kind} needs a data folder of its own: pass another --data-dir (e.g. ${path.join(path.dirname(dataDir), `${path.basename(dataDir)}-${kind}`)}).`);
+  }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
 }
