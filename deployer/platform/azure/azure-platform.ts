@@ -17,6 +17,7 @@
 import type { AppServicePlan, Site } from '@azure/arm-appservice';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PollBackoff } from './poll-backoff.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
@@ -265,8 +266,9 @@ export class AzurePlatform implements Platform {
   async #waitForSite(appName: string): Promise<Site> {
     this.#logger.info({ app: appName }, 'the site is still being created by an earlier provision: waiting for it');
     const deadline = performance.now() + siteCreationWaitMs;
+    const backoff = new PollBackoff(this.#config.pollIntervalMs);
     for (;;) {
-      await sleep(this.#config.pollIntervalMs);
+      await sleep(backoff.next());
       const found = await this.#readSite(appName);
       if (found === undefined) {
         throw new RouterError('PLATFORM_OPERATION_FAILED', `The site "${appName}" disappeared while it was being created; provision it again.`, { details: { appName } });

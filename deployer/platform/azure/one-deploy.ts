@@ -6,6 +6,7 @@
  */
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PollBackoff } from './poll-backoff.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { parseArmErrorBody } from './arm-error-body.js';
 import type { ArmClients } from './arm-clients.js';
@@ -67,13 +68,14 @@ async function untilEnded(
   arm: ArmClients, target: OneDeployTarget, initial: OneDeployStatus, whose: (status: OneDeployStatus) => Whose, deadline: number, options: OneDeployOptions,
 ): Promise<OneDeployStatus | 'superseded'> {
   let status = initial;
+  const backoff = new PollBackoff(options.pollIntervalMs);
   while (status.phase === 'in-progress') {
     if (performance.now() > deadline) {
       throw new RouterError('PLATFORM_DEPLOY_FAILED', `A deployment to "${target.appName}" had not ended after ${Math.round(options.timeoutMs / 1000)} s; it may still finish: look at the app's deployment log.`, {
         details: { appName: target.appName },
       });
     }
-    await sleep(options.pollIntervalMs);
+    await sleep(backoff.next());
     const polled = await readStatus(arm, target);
     if (polled === undefined) continue;
     const about = whose(polled);
