@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { zipDirectory } from '../../../deployer/platform/package/directory-zip.js';
 import { stageAppAsVersion } from '../../../router/embedded/staged-app.js';
+import { startFakeArm, type FakeArm } from '../../fakes/azure-arm/fake-arm.js';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const cli = path.join(root, 'dist', 'router', 'cli', 'main.js');
@@ -22,16 +23,24 @@ const run = promisify(execFile);
  * `npm start` does with templates/quickstart/backends.json); then a release arrives through the
  * admin API like any pipeline's.
  */
-describe('durable-router start (the quick start)', () => {
+for (const platform of ['local', 'azure'] as const) describe(`durable-router start (the quick start) on the ${platform} platform`, () => {
   let dataDir: string;
   let child: ChildProcess;
   let url: string;
   let adminKey: string;
+  let durableKey: string;
+  let fake: FakeArm | undefined;
 
   before(async () => {
     // Under the repository: the apps the control plane runs resolve @azure/functions from its node_modules.
     dataDir = path.join(root, '.data', 'test', `quick-start-${randomUUID()}`);
     await mkdir(dataDir, { recursive: true });
+    // Azure is a fake ARM here, set up as the documented test settings say (docs/azure-platform.md).
+    fake = platform === 'azure' ? await startFakeArm({ dataDir: path.join(dataDir, 'fake-arm') }) : undefined;
+    const azure = fake === undefined ? {} : {
+      ROUTER_PLATFORM: 'azure', AZURE_SUBSCRIPTION_ID: fake.subscriptionId, ROUTER_RESOURCE_GROUP: 'rg-quick-start', ROUTER_LOCATION: 'westeurope',
+      ROUTER_AZURE_ARM_ENDPOINT: fake.endpoint, ROUTER_AZURE_ARM_TOKEN: fake.token, ROUTER_AZURE_POLL_MS: '100',
+    };
     const backends = path.join(dataDir, 'backends.json');
     await writeFile(backends, JSON.stringify({
       current: '1.1',
@@ -41,7 +50,7 @@ describe('durable-router start (the quick start)', () => {
       ],
     }));
     child = spawn(process.execPath, [cli, 'start', '--backends', backends, '--data-dir', path.join(dataDir, '.data')], {
-      env: { ...process.env, ROUTER_PORT: '0', ROUTER_ADMIN_KEY: '', ROUTER_PACKAGE_DIRS: '', LOG_LEVEL: 'warn' },
+      env: { ...process.env, ROUTER_PORT: '0', ROUTER_ADMIN_KEY: '', ROUTER_DURABLE_KEY: '', ROUTER_PACKAGE_DIRS: '', LOG_LEVEL: 'warn', ...azure },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -63,6 +72,8 @@ describe('durable-router start (the quick start)', () => {
     });
     url = /front door\s+(http:\/\/\S+)/.exec(banner)![1]!;
     adminKey = /admin key\s+(\S+)/.exec(banner)![1]!;
+    durableKey = /durable key\s+(\S+)/.exec(banner)![1]!;
+    assert.match(banner, platform === 'azure' ? /apps\s+1\.0\.0 at https:\/\// : /apps\s+1\.0\.0 at http:\/\//);
   });
 
   after(async () => {
@@ -71,6 +82,7 @@ describe('durable-router start (the quick start)', () => {
       child.kill('SIGTERM');
       await exited;
     }
+    await fake?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -84,6 +96,23 @@ describe('durable-router start (the quick start)', () => {
     assert.equal(named.statusCode, 200);
     assert.equal(named.headers['x-routed-version'], '1.0.0');
     assert.equal(((await named.body.json()) as { version: string }).version, '1.0.0');
+  });
+
+  it('starts an order through an app\'s function and follows it with the durable key the banner shows', async () => {
+    const started = await request(`${url}/api/orders`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: `quick-${platform}`, customer: 'Ada', items: [{ sku: 'tea', quantity: 1, unitPrice: 5 }] }),
+    });
+    assert.equal(started.statusCode, 202);
+    const { statusQueryGetUri } = (await started.body.json()) as { statusQueryGetUri: string };
+    assert.ok(statusQueryGetUri.startsWith(`${url}/runtime/webhooks/durabletask/instances/quick-${platform}?`), statusQueryGetUri);
+    assert.match(statusQueryGetUri, new RegExp(`[?&]code=${durableKey}(&|$)`), 'the URL carries the router\'s durable key');
+    const status = await request(statusQueryGetUri);
+    assert.ok([200, 202].includes(status.statusCode));
+    assert.equal(((await status.body.json()) as { instanceId: string }).instanceId, `quick-${platform}`);
+    const withoutKey = await request(`${url}/runtime/webhooks/durabletask/instances/quick-${platform}`);
+    assert.equal(withoutKey.statusCode, 401);
+    await withoutKey.body.dump();
   });
 
   it('generates an admin key that the CLI finds and uses', async () => {
