@@ -41,3 +41,62 @@ export function maskKeysInBody(body: Buffer, mask: AppKeyMask): Buffer {
 function replacement(from: string, to: string): Replacement {
   return { from, fromBytes: Buffer.from(from, 'utf8'), to };
 }
+
+/** Bodies a key can be read in: text, uncompressed (a compressed body passes as it is). */
+export function isMaskableBody(contentType: string | undefined, contentEncoding: string | undefined): boolean {
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') return false;
+  return contentType === undefined || textContentType.test(contentType);
+}
+
+const textContentType = /^\s*(?:text\/|application\/(?:json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|x-www-form-urlencoded)\s*(?:;|$))/i;
+
+/**
+ * Masks a body streamed chunk by chunk: a key may be cut between two chunks, so the last bytes of
+ * each chunk that could begin one (one fewer than the longest key) are held back until the next
+ * chunk, or the end, shows what they are.
+ */
+export class StreamingKeyMask {
+  readonly #mask: AppKeyMask;
+  readonly #keep: number;
+  #tail: Buffer = Buffer.alloc(0);
+
+  constructor(mask: AppKeyMask) {
+    this.#mask = mask;
+    this.#keep = Math.max(...mask.replacements.map(({ fromBytes }) => fromBytes.length)) - 1;
+  }
+
+  /** What can be sent of the body so far. */
+  push(chunk: Buffer): Buffer {
+    const data = this.#tail.length === 0 ? chunk : Buffer.concat([this.#tail, chunk]);
+    const cut = data.length - this.#keep;
+    const out: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const found = this.#next(data, at);
+      // A key that starts before the cut ends within the data (no key is longer than keep + 1).
+      if (found === undefined || found.index >= cut) break;
+      out.push(data.subarray(at, found.index), found.to);
+      at = found.index + found.length;
+    }
+    const sent = Math.max(at, cut);
+    out.push(data.subarray(at, sent));
+    this.#tail = Buffer.from(data.subarray(sent));
+    return out.length === 1 ? out[0] as Buffer : Buffer.concat(out);
+  }
+
+  /** The rest of the body. */
+  end(): Buffer {
+    const tail = this.#tail;
+    this.#tail = Buffer.alloc(0);
+    return maskKeysInBody(tail, this.#mask);
+  }
+
+  #next(data: Buffer, from: number): { index: number; length: number; to: Buffer } | undefined {
+    let best: { index: number; length: number; to: Buffer } | undefined;
+    for (const { fromBytes, to } of this.#mask.replacements) {
+      const index = data.indexOf(fromBytes, from);
+      if (index !== -1 && (best === undefined || index < best.index)) best = { index, length: fromBytes.length, to: Buffer.from(to, 'utf8') };
+    }
+    return best;
+  }
+}

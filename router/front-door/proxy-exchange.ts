@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { AppKeys } from '../../shared/secrets/app-keys.js';
-import { maskKeysInBody, maskKeysInText, type AppKeyMask } from './app-key-masking.js';
+import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from './error-response.js';
 import {
@@ -75,6 +75,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   #responseHeaders: string[] | undefined = undefined;
   #held: Buffer[] | undefined = undefined;
   #heldBytes = 0;
+  /** Set when a streamed body may carry the app's keys: they are replaced on the way. */
+  #streamMask: StreamingKeyMask | undefined = undefined;
   #publicBase: string | undefined = undefined;
   #watchingClient = false;
   #finished = false;
@@ -141,26 +143,34 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     if (statusCode < 300) this.#noteOwnership(target);
     const appUrl = target.appUrl;
     const keyMask = target.keyMask;
-    if ((appUrl !== undefined || keyMask !== undefined) && (this.locationIndex !== -1 || this.#mayRewriteBody(statusCode))) {
+    if ((appUrl !== undefined || keyMask !== undefined) && (this.locationIndex !== -1 || this.#mayHoldBody(statusCode))) {
       const publicBase = appUrl === undefined ? undefined : publicBaseUrl(this.context.publicUrl, this.host, this.forwardedHost, this.forwardedProto, 'http');
-      this.#publicBase = publicBase;
-      if (publicBase !== undefined || keyMask !== undefined) {
-        if (this.locationIndex !== -1) {
-          let location = headers[this.locationIndex] as string;
-          if (publicBase !== undefined) location = rewriteUrlText(location, appUrl as AppUrlPattern, publicBase);
-          if (keyMask !== undefined) location = maskKeysInText(location, keyMask);
-          headers[this.locationIndex] = location;
-        }
-        if (this.#mayRewriteBody(statusCode)) {
-          this.#status = statusCode;
-          this.#responseHeaders = headers;
-          this.#held = [];
-          return true;
-        }
+      // Only JSON bodies get their URLs rewritten; any text body gets the app's keys masked.
+      this.#publicBase = isRewritableJson(this.contentType, this.contentEncoding) ? publicBase : undefined;
+      if (this.locationIndex !== -1) {
+        let location = headers[this.locationIndex] as string;
+        if (publicBase !== undefined) location = rewriteUrlText(location, appUrl as AppUrlPattern, publicBase);
+        if (keyMask !== undefined) location = maskKeysInText(location, keyMask);
+        headers[this.locationIndex] = location;
+      }
+      if (this.#mayHoldBody(statusCode) && (this.#publicBase !== undefined || keyMask !== undefined)) {
+        this.#status = statusCode;
+        this.#responseHeaders = headers;
+        this.#held = [];
+        return true;
       }
     }
+    this.#maskStream(statusCode, headers);
     res.writeHead(statusCode, headers);
     return true;
+  }
+
+  /** A body too big to hold that may carry the app's keys goes through a streaming mask, chunked (its length may change). */
+  #maskStream(statusCode: number, headers: string[]): void {
+    const keyMask = (this.#target as UpstreamTarget).keyMask;
+    if (keyMask === undefined || !this.#hasBody(statusCode) || !isMaskableBody(this.contentType, this.contentEncoding)) return;
+    this.#streamMask = new StreamingKeyMask(keyMask);
+    removeContentLength(headers);
   }
 
   onData(chunk: Buffer): boolean {
@@ -173,10 +183,13 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       }
       // Too big to rewrite after all: send what was held back and stream the rest.
       this.#held = undefined;
-      this.res.writeHead(this.#status, this.#responseHeaders);
-      for (const part of held) this.res.write(part);
+      const headers = this.#responseHeaders as string[];
+      this.#maskStream(this.#status, headers);
+      this.res.writeHead(this.#status, headers);
+      for (const part of held) this.res.write(this.#streamMask?.push(part) ?? part);
     }
-    if (this.res.write(chunk)) return true;
+    const out = this.#streamMask?.push(chunk) ?? chunk;
+    if (out.length === 0 || this.res.write(out)) return true;
     return this.#waitForClient();
   }
 
@@ -184,7 +197,9 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     this.#finished = true;
     const held = this.#held;
     if (held === undefined) {
-      this.res.end();
+      const rest = this.#streamMask?.end();
+      if (rest !== undefined && rest.length > 0) this.res.end(rest);
+      else this.res.end();
       return;
     }
     this.#held = undefined;
@@ -244,10 +259,15 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     });
   }
 
-  #mayRewriteBody(statusCode: number): boolean {
-    return this.contentLength !== 0 && this.contentLength <= maxRewrittenBodyBytes
-      && statusCode !== 204 && statusCode !== 304 && this.req.method !== 'HEAD'
-      && isRewritableJson(this.contentType, this.contentEncoding);
+  /** Small bodies are held whole: JSON to rewrite the app's URLs in, text to mask the app's keys in. */
+  #mayHoldBody(statusCode: number): boolean {
+    if (this.contentLength > maxRewrittenBodyBytes || !this.#hasBody(statusCode)) return false;
+    return isRewritableJson(this.contentType, this.contentEncoding)
+      || ((this.#target as UpstreamTarget).keyMask !== undefined && isMaskableBody(this.contentType, this.contentEncoding));
+  }
+
+  #hasBody(statusCode: number): boolean {
+    return this.contentLength !== 0 && statusCode !== 204 && statusCode !== 304 && this.req.method !== 'HEAD';
   }
 
   /** What this router just learned about an instance's owner, so the next call need not ask the store. */
@@ -274,6 +294,15 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       });
     }
     return false;
+  }
+}
+
+function removeContentLength(headers: string[]): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === 'content-length') {
+      headers.splice(i, 2);
+      return;
+    }
   }
 }
 

@@ -330,6 +330,23 @@ describe('front door', () => {
       assert.ok(!links2.body.toString().includes(appKey));
     });
 
+    it('masks the app\'s keys in bodies of every size, streamed ones included, never in compressed ones', async () => {
+      const appKey = appKeysOf('app-1-1').durableTask;
+      const encoded = encodeURIComponent(appKey);
+      const big = await http(`${base}/api/big-json?withKey=1&bytes=${100 * 1024}`);
+      assert.equal(big.status, 200);
+      const text = big.body.toString('utf8');
+      assert.ok(!text.includes(appKey) && !text.includes(encoded), 'no app key in a 100 KiB JSON body');
+      assert.equal(big.json().tail, `?code=${routerKeys.durableApi}`);
+      assert.equal(big.headers['content-length'], undefined, 'streamed, so its length is not known before');
+      for (const times of ['1', '20000']) {
+        const plain = await http(`${base}/api/text-with-key?times=${times}`);
+        const body = plain.body.toString('utf8');
+        assert.ok(!body.includes(appKey) && !body.includes(encoded), `text x${times}`);
+        assert.equal(body.split('\n').filter((line) => line === `key: ${routerKeys.durableApi}`).length, Number(times));
+      }
+    });
+
     it('adds the app\'s function key only for a client that presents the router\'s function key', async () => {
       const withKey = await http(`${base}/api/keyed?code=${routerKeys.function}`);
       assert.equal(withKey.status, 200);
@@ -465,10 +482,10 @@ describe('front door', () => {
       assert.equal(Number(result.headers['content-length']), result.body.length);
     });
 
-    it('streams large or compressed JSON untouched', async () => {
+    it('streams large or compressed JSON without rewriting its URLs', async () => {
       const big = await http(`${base}/api/big-json?bytes=${70 * 1024}`);
       assert.equal(big.json().statusQueryGetUri, `${app11.url}${durable}/instances/x`);
-      assert.equal(Number(big.headers['content-length']), big.body.length);
+      assert.equal(big.body.length, 70 * 1024 + JSON.stringify({ statusQueryGetUri: `${app11.url}${durable}/instances/x`, padding: '', tail: '' }).length, 'every byte as the app sent it');
       const gzip = await http(`${base}/api/gzip-json`);
       assert.match(gzip.body.toString(), new RegExp(app11.url.replaceAll('.', '\\.')));
     });
