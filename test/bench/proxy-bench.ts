@@ -1,3 +1,4 @@
+import { testRouterKeys } from '../fixtures/router-keys.js';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -212,7 +213,8 @@ function targetSpecs(options: BenchOptions, config: TargetConfig, nginx: NginxIn
       name: 'front-door-affinity',
       label: '(b) front door, instance affinity',
       path: `/runtime/webhooks/durabletask/instances/${instanceId}`,
-      headers: {},
+      // A client of the durable API presents the router's durable key.
+      headers: { 'x-functions-key': testRouterKeys.durableApi },
       start: () => node('front-door-target', { ...config, instanceId }),
     },
     { name: 'reply-from', label: '(c) @fastify/reply-from', path: benchPath, headers: {}, start: () => node('reply-from-proxy', config) },
