@@ -37,7 +37,12 @@ export async function readKeptKey(dataDir: string, key: KeptKey): Promise<string
     throw new RouterError('INVALID_CONFIGURATION', `Cannot read the key file ${file}: ${(error as Error).message}`, { cause: error });
   }
   const stored = text?.trim();
-  return stored !== undefined && stored.length >= keptKeys[key].minLength ? stored : undefined;
+  if (stored === undefined) return undefined;
+  // Never replaced silently: a new secrets key would leave every sealed app key unreadable.
+  if (stored.length < keptKeys[key].minLength || !/^[\x21-\x7e]+$/.test(stored)) {
+    throw new RouterError('INVALID_CONFIGURATION', `The key file ${file} does not hold a key of at least ${keptKeys[key].minLength} printable characters; fix it, or delete it to have a new key generated.`);
+  }
+  return stored;
 }
 
 export async function readOrCreateKeptKey(dataDir: string, key: KeptKey): Promise<{ value: string; generated: boolean }> {

@@ -51,29 +51,29 @@ export function isMaskableBody(contentType: string | undefined, contentEncoding:
 const textContentType = /^\s*(?:text\/|application\/(?:json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|x-www-form-urlencoded)\s*(?:;|$))/i;
 
 /**
- * Masks a body streamed chunk by chunk: a key may be cut between two chunks, so the last bytes of
- * each chunk that could begin one (one fewer than the longest key) are held back until the next
- * chunk, or the end, shows what they are.
+ * Masks a body streamed chunk by chunk: a key may be cut between two chunks, so the end of a chunk
+ * that could be the start of a key is held back until the next chunk, or the end, shows what it is
+ * (everything else goes on at once, so streamed events are not delayed).
  */
 export class StreamingKeyMask {
   readonly #mask: AppKeyMask;
-  readonly #keep: number;
+  readonly #longest: number;
   #tail: Buffer = Buffer.alloc(0);
 
   constructor(mask: AppKeyMask) {
     this.#mask = mask;
-    this.#keep = Math.max(...mask.replacements.map(({ fromBytes }) => fromBytes.length)) - 1;
+    this.#longest = Math.max(...mask.replacements.map(({ fromBytes }) => fromBytes.length));
   }
 
   /** What can be sent of the body so far. */
   push(chunk: Buffer): Buffer {
     const data = this.#tail.length === 0 ? chunk : Buffer.concat([this.#tail, chunk]);
-    const cut = data.length - this.#keep;
+    // A key that starts before the cut ends within the data: what could begin one is after the cut.
+    const cut = data.length - this.#startOfKeyAtEnd(data);
     const out: Buffer[] = [];
     let at = 0;
     for (;;) {
       const found = this.#next(data, at);
-      // A key that starts before the cut ends within the data (no key is longer than keep + 1).
       if (found === undefined || found.index >= cut) break;
       out.push(data.subarray(at, found.index), found.to);
       at = found.index + found.length;
@@ -82,6 +82,15 @@ export class StreamingKeyMask {
     out.push(data.subarray(at, sent));
     this.#tail = Buffer.from(data.subarray(sent));
     return out.length === 1 ? out[0] as Buffer : Buffer.concat(out);
+  }
+
+  /** How many bytes at the end of `data` are the first bytes of a key (the most, up to one fewer than the key). */
+  #startOfKeyAtEnd(data: Buffer): number {
+    for (let length = Math.min(this.#longest - 1, data.length); length > 0; length--) {
+      const end = data.subarray(data.length - length);
+      if (this.#mask.replacements.some(({ fromBytes }) => fromBytes.length > length && fromBytes.subarray(0, length).equals(end))) return length;
+    }
+    return 0;
   }
 
   /** The rest of the body. */

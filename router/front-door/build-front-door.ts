@@ -15,6 +15,8 @@ import { VersionMapCache } from './version-map-cache.js';
 const keepAliveTimeoutMs = 72_000;
 /** Startup waits this long for the first map, so a fresh router is ready when `listen` resolves. */
 const firstLoadWaitMs = 5_000;
+/** How long a map change waits for the keys of the apps it names. */
+const keyWaitOnMapChangeMs = 2_000;
 
 /**
  * Builds the front door: a Fastify app whose node server sends the proxied prefixes (`/api/*`,
@@ -37,8 +39,15 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
   const appKeys = config.appKeys === undefined ? undefined : new AppKeyCache(config.appKeys, app.log, config.appKeyMaxAgeMs);
   const frontDoor = new FrontDoorProxy(config, adminKey, app.log, appKeys);
   const cache = new VersionMapCache(config.store, config.refreshIntervalMs, app.log, async (map) => {
-    // A new app's keys first: the control plane stored them before it recorded the app.
-    if (appKeys?.isStaleFor(map) === true) await appKeys.reload();
+    // A new app's keys first (the control plane stored them before it recorded the app), but a slow
+    // key store does not hold up the map: the app is refused until its keys arrive.
+    if (appKeys?.isStaleFor(map) === true) {
+      const loading = appKeys.reload();
+      await waitAtMost(loading.then(() => undefined), keyWaitOnMapChangeMs);
+      void loading.then((changed) => {
+        if (changed) frontDoor.reapply();
+      });
+    }
     frontDoor.applyMap(map);
   });
   const keyRefresh = appKeys === undefined ? undefined : setInterval(() => {

@@ -8,16 +8,23 @@ import type { RouterKeys } from '../../shared/secrets/app-keys.js';
  * probe an app's keys through the router) and adds the app's own key instead. Pure.
  */
 
-/** The request target without its `code` parameters, and their values. Other parameters stay byte for byte. */
+/**
+ * The request target without its `code` parameters, and their values. A parameter is `code` when
+ * its name decodes to it whatever the case (`%63ode`, `CODE`), as the Functions host reads it;
+ * other parameters stay byte for byte.
+ */
 export function takeCodeParameters(url: string): { readonly url: string; readonly codes: readonly string[] } {
   const queryAt = url.indexOf('?');
-  if (queryAt === -1 || !/(?:^|&)code=/i.test(url.slice(queryAt + 1))) return { url, codes: [] };
+  if (queryAt === -1) return { url, codes: [] };
+  const query = url.slice(queryAt + 1);
+  // The common case, a query with no code in it however spelled, costs one scan.
+  if (!/(?:^|&)(?:c|%63|%43)(?:o|%6f|%4f)(?:d|%64|%44)(?:e|%65|%45)(?:=|&|$)/i.test(query)) return { url, codes: [] };
   const codes: string[] = [];
   const kept: string[] = [];
-  for (const parameter of url.slice(queryAt + 1).split('&')) {
+  for (const parameter of query.split('&')) {
     const equals = parameter.indexOf('=');
-    const name = equals === -1 ? parameter : parameter.slice(0, equals);
-    if (name.toLowerCase() === 'code') codes.push(decodeValue(equals === -1 ? '' : parameter.slice(equals + 1)));
+    const name = decodeComponent(equals === -1 ? parameter : parameter.slice(0, equals));
+    if (name?.toLowerCase() === 'code') codes.push(decodeComponent(equals === -1 ? '' : parameter.slice(equals + 1)) ?? '');
     else kept.push(parameter);
   }
   const path = url.slice(0, queryAt);
@@ -46,11 +53,11 @@ export class RouterKeyCheck {
   }
 }
 
-function decodeValue(value: string): string {
+/** As a query string decodes (`+` is a space); undefined when it is not valid percent-encoding. */
+function decodeComponent(value: string): string | undefined {
   try {
     return decodeURIComponent(value.replaceAll('+', ' '));
   } catch {
-    // Not percent-encoding: compared as sent, it matches no key.
-    return value;
+    return undefined;
   }
 }

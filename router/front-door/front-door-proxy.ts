@@ -19,6 +19,8 @@ import {
 } from './version-resolution.js';
 
 const missingInstanceTtlMs = 1_000;
+/** How often requests that found no keys for their app may have them read again. */
+const keysRetryMs = 1_000;
 const instanceOwnerTtlMs = 10 * 60_000;
 
 /**
@@ -37,6 +39,7 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly #appKeys: AppKeyCache | undefined;
   #table: RoutingTable<UpstreamTarget> | undefined;
   #closing = false;
+  #keysAskedAt = -Infinity;
 
   constructor(config: FrontDoorConfig, adminKey: AdminKey, log: FastifyBaseLogger, appKeys: AppKeyCache | undefined) {
     this.publicUrl = config.publicUrl;
@@ -58,6 +61,15 @@ export class FrontDoorProxy implements ExchangeContext {
   /** The map the proxy routes by, as last applied. */
   get versionMap(): VersionMap | undefined {
     return this.#table?.map;
+  }
+
+  onKeysMissing(): void {
+    const appKeys = this.#appKeys;
+    if (appKeys === undefined || performance.now() - this.#keysAskedAt < keysRetryMs) return;
+    this.#keysAskedAt = performance.now();
+    void appKeys.reload().then((changed) => {
+      if (changed) this.reapply();
+    });
   }
 
   /** Compiles the routing table of the current map again, e.g. once apps' keys have changed. */
@@ -94,6 +106,11 @@ export class FrontDoorProxy implements ExchangeContext {
     const table = this.#table;
     if (table === undefined) {
       writeErrorResponse(res, new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.'));
+      return;
+    }
+    if (hasDotSegment(req.url as string)) {
+      // A platform may resolve them (`/api/../runtime/...`): a path must mean what the router reads it as.
+      writeErrorResponse(res, new RouterError('INVALID_REQUEST', 'The path has "." or ".." segments; send it resolved.'));
       return;
     }
     const exchange = new ProxyExchange(this, req, res);
@@ -168,7 +185,7 @@ export class FrontDoorProxy implements ExchangeContext {
   #targetFor(entry: VersionEntry, origins: Set<string>): UpstreamTarget {
     const unusable: UpstreamTarget = {
       routeKey: entry.routeKey, routedVersion: entry.latest, owner: { taskHub: entry.app.taskHub },
-      pool: undefined, basePath: '', appUrl: undefined, keys: undefined, keyMask: undefined,
+      pool: undefined, basePath: '', appUrl: undefined, keys: undefined, keyMask: undefined, keysMissing: false,
     };
     if (entry.state === 'decommissioned') return unusable;
     let url: URL;
@@ -188,11 +205,18 @@ export class FrontDoorProxy implements ExchangeContext {
       ...unusable,
       keys,
       keyMask: keys === undefined ? undefined : compileAppKeyMask(keys, this.#routerKeys),
+      keysMissing: this.#appKeys !== undefined && keys === undefined,
       pool: this.#pools.poolFor(url.origin),
       basePath: url.pathname.replace(/\/+$/, ''),
       appUrl: compileAppUrlPattern(entry.app.url),
     };
   }
+}
+
+function hasDotSegment(url: string): boolean {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  return path.includes('.') || path.includes('%2') ? /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i.test(path) : false;
 }
 
 function targetOf(route: { readonly target: UpstreamTarget } | RouterError): UpstreamTarget | RouterError {

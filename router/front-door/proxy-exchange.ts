@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { AppKeys } from '../../shared/secrets/app-keys.js';
+import { pathWithoutQuery } from '../../shared/secrets/loggable-path.js';
 import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from './error-response.js';
@@ -30,6 +31,11 @@ export interface UpstreamTarget {
   /** The app's keys, when the router keeps them; the proxy adds the one a request earned. */
   readonly keys: AppKeys | undefined;
   readonly keyMask: AppKeyMask | undefined;
+  /**
+   * The router keeps apps' keys but has none for this app (yet): it is not called, since whatever it
+   * answers (its own URLs carry its keys) could not be masked.
+   */
+  readonly keysMissing: boolean;
 }
 
 /** What every exchange shares with the proxy that created it. */
@@ -38,6 +44,8 @@ export interface ExchangeContext {
   readonly log: FastifyBaseLogger;
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
+  /** A request found no keys for its app: read them again soon. */
+  onKeysMissing(): void;
 }
 
 const clientGone = new Error('the client closed the connection');
@@ -102,6 +110,13 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       return;
     }
     this.#target = target;
+    if (target.keysMissing) {
+      this.context.onKeysMissing();
+      writeErrorResponse(this.res, new RouterError('APP_KEYS_UNAVAILABLE',
+        `The router does not hold the keys of the app of version ${target.routeKey} yet, and does not call an app whose answers it cannot mask; retry shortly (if it lasts, the front door and the control plane may not share ROUTER_SECRETS_KEY).`,
+        { details: { routeKey: target.routeKey } }), target.routedVersion);
+      return;
+    }
     if (target.pool === undefined) {
       writeErrorResponse(this.res, new RouterError('UPSTREAM_UNAVAILABLE',
         `The app of version ${target.routeKey} has no usable URL in the version map.`), target.routedVersion);
@@ -110,6 +125,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     if (this.res.destroyed) return;
     const key = this.appKey === undefined ? undefined : target.keys?.[this.appKey];
     if (key !== undefined) this.upstreamHeaders.push('x-functions-key', key);
+    // A compressed answer could not be masked: ask for it uncompressed.
+    if (target.keyMask !== undefined) askForIdentityEncoding(this.upstreamHeaders);
     this.#send(target, target.pool);
   }
 
@@ -240,7 +257,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       return;
     }
     const timedOut = typeof code === 'string' && timeoutCodes.has(code);
-    this.context.log.warn({ err: error, routeKey: target.routeKey, method: this.req.method, path: pathOf(this.req.url) },
+    this.context.log.warn({ err: error, routeKey: target.routeKey, method: this.req.method, path: pathWithoutQuery(this.req.url ?? '') },
       timedOut ? 'the app did not answer in time' : 'the app could not be reached');
     writeErrorResponse(res, timedOut
       ? new RouterError('UPSTREAM_TIMEOUT', `The app of version ${target.routeKey} did not answer in time (${describe(code as string)}).`)
@@ -297,6 +314,13 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   }
 }
 
+function askForIdentityEncoding(headers: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if ((headers[i] as string).toLowerCase() === 'accept-encoding') headers.splice(i, 2);
+  }
+  headers.push('accept-encoding', 'identity');
+}
+
 function removeContentLength(headers: string[]): void {
   for (let i = 0; i < headers.length; i += 2) {
     if ((headers[i] as string).toLowerCase() === 'content-length') {
@@ -320,11 +344,4 @@ function describe(code: string): string {
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connecting timed out';
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'no response headers in time';
   return 'the response body stalled';
-}
-
-/** Query strings may carry function keys (`code=`): never log them. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }

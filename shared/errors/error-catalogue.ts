@@ -33,6 +33,7 @@ export const errorCatalogue = {
   PLATFORM_HOST_ID_CLASH: { status: 409, message: 'The app name starts with the same 32 characters as another app of this router: on a shared storage account both would get one Functions host id (AZFD0004); choose a name that differs earlier.' },
   PLATFORM_OPERATION_FAILED: { status: 502, message: 'The platform could not complete the operation.' },
   APP_QUOTA_REACHED: { status: 409, message: 'The router runs as many apps as its quota allows; decommission drained versions first.' },
+  APP_KEYS_UNAVAILABLE: { status: 503, message: 'The router does not hold the keys of that version\'s app yet; retry shortly.' },
   SECRET_UNREADABLE: { status: 500, message: 'A secret the router keeps could not be opened with its secrets key.' },
   PACKAGE_NOT_ALLOWED: { status: 403, message: 'The router may not read that package: use a path under its package directories, an https URL, or upload a zip.' },
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },

@@ -2,6 +2,7 @@
  * How the host's HTTP log shows a request (Fastify's `req` serializer): its method and path, never
  * the query string, which may carry a key as `code`, nor the durable client's token.
  */
+import { pathWithoutQuery } from '../../../shared/secrets/loggable-path.js';
 import { durableClientRoutePrefix } from './durable-client-path.js';
 
 interface LoggedRequest {
@@ -17,8 +18,7 @@ export function requestLogView(request: LoggedRequest): Record<string, unknown> 
 }
 
 export function loggablePath(url: string): string {
-  const queryStart = url.indexOf('?');
-  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  const path = pathWithoutQuery(url);
   if (!path.toLowerCase().startsWith(clientPathStart)) return path;
   const tokenEnd = path.indexOf('/', clientPathStart.length);
   return `${clientPathStart}[token]${tokenEnd < 0 ? '' : path.slice(tokenEnd)}`;

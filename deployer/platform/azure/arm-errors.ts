@@ -5,7 +5,7 @@
  */
 import { isRestError } from '@azure/core-rest-pipeline';
 import { isRouterError, RouterError } from '../../../shared/errors/router-error.js';
-import { redactSecrets } from './secret-redaction.js';
+import { redactedError, redactSecrets } from './secret-redaction.js';
 
 export function armStatusOf(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;
@@ -24,7 +24,7 @@ export function armFailure(error: unknown, operation: string, appName?: string):
   const target = appName === undefined ? '' : ` for the app "${appName}"`;
   if (!isRestError(error)) {
     return new RouterError('PLATFORM_OPERATION_FAILED', `${operation}${target} failed: ${redactSecrets(messageOf(error))}`, {
-      cause: error,
+      cause: redactedError(error),
       details: { operation, ...(appName === undefined ? {} : { appName }) },
     });
   }
@@ -33,11 +33,11 @@ export function armFailure(error: unknown, operation: string, appName?: string):
   const message = redactSecrets(error.message);
   const details = { operation, ...(appName === undefined ? {} : { appName }), ...(status === undefined ? {} : { status }), ...(armCode === undefined ? {} : { armCode }) };
   if (status === undefined) {
-    return new RouterError('PLATFORM_OPERATION_FAILED', `Azure Resource Manager could not be reached for ${operation}${target} (${armCode ?? 'network error'}): ${message}`, { cause: error, details });
+    return new RouterError('PLATFORM_OPERATION_FAILED', `Azure Resource Manager could not be reached for ${operation}${target} (${armCode ?? 'network error'}): ${message}`, { cause: redactedError(error), details });
   }
   const retried = status === 429 || status >= 500 ? ', still after the retries' : '';
   const codePart = armCode === undefined ? '' : ` ${armCode}`;
-  return new RouterError('PLATFORM_OPERATION_FAILED', `Azure Resource Manager refused ${operation}${target} (HTTP ${status}${codePart}${retried}): ${message}`, { cause: error, details });
+  return new RouterError('PLATFORM_OPERATION_FAILED', `Azure Resource Manager refused ${operation}${target} (HTTP ${status}${codePart}${retried}): ${message}`, { cause: redactedError(error), details });
 }
 
 function messageOf(error: unknown): string {

@@ -17,6 +17,7 @@
 import type { AppServicePlan, Site } from '@azure/arm-appservice';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultFunctionKeyName, durableTaskSystemKeyName } from '../../host/keys/host-secrets.js';
 import { PollBackoff } from './poll-backoff.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
@@ -45,8 +46,7 @@ interface OwnedFoundSite {
   readonly owned: OwnedSite;
 }
 
-const defaultFunctionKeyName = 'default';
-const durableTaskSystemKeyName = 'durabletask_extension';
+const settingsReadsAtOnce = 8;
 /** How long a site another provision left being created may take to finish. */
 const siteCreationWaitMs = 15 * 60 * 1000;
 const deploymentTimeoutMs = 30 * 60 * 1000;
@@ -200,7 +200,12 @@ export class AzurePlatform implements Platform {
       const ownership = siteOwnership(site.tags, this.#config.owner);
       return ownership.kind === 'owned' && site.name !== undefined ? [{ site, owned: ownership.site, name: site.name }] : [];
     });
-    const apps = await Promise.all(owned.map(async ({ site, owned: record, name }) => platformAppOf(site, record, callerSettingNames(await this.#settingsOf(name)))));
+    // One settings read per app, a few at a time: a hundred at once would only be throttled.
+    const apps: PlatformApp[] = [];
+    for (let first = 0; first < owned.length; first += settingsReadsAtOnce) {
+      apps.push(...await Promise.all(owned.slice(first, first + settingsReadsAtOnce)
+        .map(async ({ site, owned: record, name }) => platformAppOf(site, record, callerSettingNames(await this.#settingsOf(name))))));
+    }
     return apps.sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -11,7 +11,7 @@ import { zipDirectory } from '../package/directory-zip.js';
 import type { DeploymentPackage } from '../platform.js';
 import { packageBlobName, packageBlobPrefix } from './azure-names.js';
 import type { PackageStorageAccount } from './package-storage-account.js';
-import { redactSecrets } from './secret-redaction.js';
+import { redactedError, redactSecrets } from './secret-redaction.js';
 
 /** Long enough for the service to fetch the package at the start of a deployment, and no longer. */
 const readUrlLifetimeMs = 30 * 60 * 1000;
@@ -116,7 +116,7 @@ export class PackageStorage {
       const code = error instanceof RestError ? error.code : undefined;
       const reason = redactSecrets(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error));
       throw new RouterError('PLATFORM_OPERATION_FAILED', `The package storage account "${this.#account.accountName}" could not ${what}${status === undefined ? '' : ` (HTTP ${status}${code === undefined ? '' : ` ${code}`})`}: ${reason}`, {
-        cause: error,
+        cause: redactedError(error),
         details: { account: this.#account.accountName, ...(status === undefined ? {} : { status }), ...(code === undefined ? {} : { storageCode: code }) },
       });
     }

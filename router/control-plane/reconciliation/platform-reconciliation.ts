@@ -2,8 +2,11 @@
  * When the control plane starts, it squares the version map with what the platform holds:
  * - an app the map routes to (active, draining, drained) that the platform no longer has is
  *   reported: its version cannot serve, and an operator must decide (roll back, or release again);
- * - an app of this router that no version names and no release in progress claims (a release
- *   killed between creating the app and recording it) is deleted;
+ * - an app of this router that no version names, that no release in progress claims and that runs
+ *   no code (a release killed between creating the app and recording it in the map, which it does
+ *   before deploying) is deleted; one that runs code is only reported (it may be another control
+ *   plane's, started on the wrong storage account), and nothing is deleted while no version map has
+ *   ever been written (a control plane on fresh or wrong storage would see every app as unnamed);
  * - the keys of every app the map routes to are stored again, sealed with the current secrets key,
  *   so a rotated ROUTER_SECRETS_KEY or a key rotated on the platform reaches the front doors.
  */
@@ -17,6 +20,8 @@ export interface ReconciliationReport {
   readonly missing: readonly { readonly routeKey: string; readonly app: string }[];
   /** Apps no version names, deleted. */
   readonly deleted: readonly string[];
+  /** Apps no version names that run code, or found while no map was ever written: left alone. */
+  readonly unnamed: readonly string[];
   /** Apps no version names yet whose major.minor a release in progress claims: left to that release. */
   readonly claimed: readonly string[];
   /** Apps whose keys were stored again. */
@@ -27,6 +32,8 @@ export interface ReconciliationReport {
 
 export interface ReconciliationInput {
   readonly map: VersionMap;
+  /** False when no version map was ever written to the store. */
+  readonly mapRecorded: boolean;
   readonly platform: Platform;
   readonly claims: Pick<ReleaseClaims, 'get'>;
   readonly appKeys: AppKeyStore;
@@ -43,6 +50,7 @@ export async function reconcilePlatform(input: ReconciliationInput): Promise<Rec
   const named = new Set(map.versions.map((entry) => entry.app.name));
   const missing: { routeKey: string; app: string }[] = [];
   const deleted: string[] = [];
+  const unnamed: string[] = [];
   const claimed: string[] = [];
   const keysStored: string[] = [];
   const failures: string[] = [];
@@ -70,6 +78,10 @@ export async function reconcilePlatform(input: ReconciliationInput): Promise<Rec
         claimed.push(app.name);
         continue;
       }
+      if (!input.mapRecorded || app.deployment !== undefined) {
+        unnamed.push(app.name);
+        continue;
+      }
       await platform.delete(app.name);
       await input.appKeys.remove(app.name);
       await input.forget(app.name);
@@ -78,7 +90,7 @@ export async function reconcilePlatform(input: ReconciliationInput): Promise<Rec
       failures.push(`The app ${app.name}, which no version names, could not be deleted: ${messageOf(error)}`);
     }
   }
-  return { missing, deleted, claimed, keysStored, failures };
+  return { missing, deleted, unnamed, claimed, keysStored, failures };
 }
 
 function messageOf(error: unknown): string {

@@ -85,14 +85,17 @@ export class ControlPlaneRuntime {
   /** Never fails the start: what it cannot do, it reports, and the next start tries again. */
   async #reconcile(): Promise<void> {
     try {
-      const { map } = await this.store.read();
+      const { map, etag } = await this.store.read();
       const report = await reconcilePlatform({
-        map, platform: this.#platform, claims: this.claims, appKeys: this.appKeys, forget: (appName) => this.appRecords.remove(appName),
+        map, mapRecorded: etag !== undefined, platform: this.#platform, claims: this.claims, appKeys: this.appKeys, forget: (appName) => this.appRecords.remove(appName),
       });
       for (const { routeKey, app } of report.missing) {
         this.logger.error({ routeKey, app }, 'the version map routes to an app the platform does not have: that version cannot serve; roll back to another version or release it again');
       }
-      if (report.deleted.length > 0) this.logger.warn({ apps: report.deleted }, 'deleted apps of this router that no version names (left by releases that were cut off)');
+      if (report.deleted.length > 0) this.logger.warn({ apps: report.deleted }, 'deleted apps of this router that no version names and that run no code (left by releases that were cut off)');
+      if (report.unnamed.length > 0) {
+        this.logger.warn({ apps: report.unnamed }, 'apps of this router (by their tags) that no version names: left alone; if no other control plane uses this router id, decommission them by hand');
+      }
       if (report.claimed.length > 0) this.logger.info({ apps: report.claimed }, 'apps that no version names yet belong to releases in progress');
       for (const failure of report.failures) this.logger.error({ failure }, 'reconciling the platform with the version map');
     } catch (error) {

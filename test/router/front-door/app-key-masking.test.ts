@@ -32,6 +32,14 @@ describe('app key masking', () => {
     }), { numRuns: 300 });
   });
 
+  it('holds back only what could begin a key', () => {
+    const streaming = new StreamingKeyMask(mask);
+    assert.equal(streaming.push(Buffer.from('data: {"tick":1}\n\n')).toString(), 'data: {"tick":1}\n\n', 'an event goes on at once');
+    assert.equal(streaming.push(Buffer.from('code=app-dur')).toString(), 'code=', 'the start of a key waits');
+    assert.equal(streaming.push(Buffer.from(`${appKeys.durableTask.slice('app-dur'.length)}&x`)).toString(), `${routerKeys.durableApi}&x`);
+    assert.equal(streaming.end().length, 0);
+  });
+
   it('masks text bodies that are not compressed', () => {
     for (const type of ['application/json', 'application/problem+json; charset=utf-8', 'text/plain', 'text/html; charset=utf-8', 'application/xml', undefined]) {
       assert.ok(isMaskableBody(type, undefined), String(type));

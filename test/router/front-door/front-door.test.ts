@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -83,7 +84,7 @@ describe('front door', () => {
     app11 = await FakeFunctionApp.start({ name: 'app-1-1', taskHub: 'Hub11', recorder, keys: appKeysOf('app-1-1') });
     app12 = await FakeFunctionApp.start({ name: 'app-1-2', taskHub: 'Hub12', recorder, keys: appKeysOf('app-1-2') });
     appKeys = new MemoryAppKeyStore();
-    for (const name of ['app-1-0', 'app-1-1', 'app-1-2']) await appKeys.put(name, appKeysOf(name));
+    for (const name of ['app-1-0', 'app-1-1', 'app-1-2', 'app-2-0']) await appKeys.put(name, appKeysOf(name));
     initialMap = {
       current: '1.1',
       versions: [
@@ -155,6 +156,25 @@ describe('front door', () => {
       const result = await http(`${base}/api/echo`, { headers: ['x-app-version', '0.9'] });
       assert.equal(result.status, 410);
       assert.equal(errorCode(result), 'VERSION_DECOMMISSIONED');
+    });
+
+    it('answers INVALID_REQUEST 400 for a path with dot segments, which a platform could resolve elsewhere', async () => {
+      const seen = app11.requestsReceived;
+      for (const path of ['/api/../runtime/webhooks/durabletask/instances', '/api/%2e%2E/runtime/webhooks/durabletask/instances', '/api/./echo', '/api/x/..']) {
+        // As sent: a URL object would resolve the dots before the router sees them.
+        const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const target = new URL(base);
+          const req = request({ host: target.hostname, port: target.port, path, headers: { 'x-functions-key': routerKeys.function } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject).end();
+        });
+        assert.equal(result.status, 400, path);
+        assert.equal((JSON.parse(result.body) as { error: { code: string } }).error.code, 'INVALID_REQUEST');
+      }
+      assert.equal(app11.requestsReceived, seen);
+      assert.equal((await http(`${base}/api/echo/v1.2/..x?a=../b`)).status, 200, 'dots inside a segment, and in the query, are fine');
     });
 
     it('answers INVALID_REQUEST 400 for an instance id that is not valid percent-encoding', async () => {
@@ -339,6 +359,8 @@ describe('front door', () => {
       assert.ok(!text.includes(appKey) && !text.includes(encoded), 'no app key in a 100 KiB JSON body');
       assert.equal(big.json().tail, `?code=${routerKeys.durableApi}`);
       assert.equal(big.headers['content-length'], undefined, 'streamed, so its length is not known before');
+      const echoed = await http(`${base}/api/echo`, { headers: ['accept-encoding', 'gzip, br'] });
+      assert.equal(echoed.json<{ headers: Record<string, string> }>().headers['accept-encoding'], 'identity', 'answers are asked for uncompressed, to be masked');
       for (const times of ['1', '20000']) {
         const plain = await http(`${base}/api/text-with-key?times=${times}`);
         const body = plain.body.toString('utf8');
@@ -363,6 +385,14 @@ describe('front door', () => {
       const anonymous = await http(`${base}/api/echo?code=something&y=2`);
       assert.equal(anonymous.status, 200);
       assert.equal(anonymous.json().url, '/api/echo?y=2');
+      // However a client spells `code`, it is taken off: an app's own key never works, nor can it be guessed at, through the router.
+      for (const spelled of ['%63ode', 'CODE', 'c%6Fde']) {
+        const result = await http(`${base}/api/keyed?${spelled}=${encodeURIComponent(appKeysOf('app-1-1').function)}&y=3`);
+        assert.equal(result.status, 401, spelled);
+        assert.equal(app11.lastUrl, '/api/keyed?y=3');
+        assert.equal(app11.lastKey, undefined);
+        assert.equal((await http(`${base}/api/keyed?${spelled}=${routerKeys.function}`)).status, 200, `the router's key spelled ${spelled}`);
+      }
     });
 
     it('uses keys rotated in the store once it reads them again, and a new app\'s keys from its first request', async () => {
@@ -381,8 +411,17 @@ describe('front door', () => {
           await http(`${keyedBase}/api/keyed?code=${routerKeys.function}`);
           assert.equal(rotating.lastKey, rotated.function);
         }, 5_000);
-        await keys.put('app-7-1', appKeysOf('app-7-1'));
+        // An app whose keys the router does not hold is not called: its answers could not be masked.
         await rotatingStore.update((map) => ({ current: '7.1', versions: [...map.versions, entry('7.1', 'active', ['7.1.0'], newer)] }));
+        await eventually(async () => {
+          const refused = await http(`${keyedBase}/api/echo`);
+          assert.equal(refused.status, 503);
+          assert.equal(errorCode(refused), 'APP_KEYS_UNAVAILABLE');
+        }, 5_000);
+        const calls = newer.requestsReceived;
+        assert.equal((await http(`${keyedBase}/api/echo`)).status, 503);
+        assert.equal(newer.requestsReceived, calls, 'the app was not called');
+        await keys.put('app-7-1', appKeysOf('app-7-1'));
         await eventually(async () => assert.equal((await http(`${keyedBase}/api/echo`)).json().app, 'app-7-1'), 5_000);
         assert.equal((await http(`${keyedBase}/api/keyed?code=${routerKeys.function}`)).status, 200, 'the new app\'s keys were there with the map that names it');
       } finally {

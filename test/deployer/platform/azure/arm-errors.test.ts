@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RestError } from '@azure/core-rest-pipeline';
+import { pino } from 'pino';
 import { normalisedArmErrorBody, parseArmErrorBody } from '../../../../deployer/platform/azure/arm-error-body.js';
 import { armFailure } from '../../../../deployer/platform/azure/arm-errors.js';
 import { redactSecrets } from '../../../../deployer/platform/azure/secret-redaction.js';
@@ -41,5 +42,17 @@ describe('armFailure', () => {
     const text = 'GET https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=abc%2Bdef&se=x failed; AccountKey=AAAA==;x Bearer eyJ0eXAi.payload.sig';
     assert.equal(redactSecrets(text), 'GET https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=[redacted]&se=x failed; AccountKey=[redacted];x Bearer [redacted]');
     assert.doesNotMatch(armFailure(new RestError(text, { statusCode: 400 }), 'X').message, /abc%2Bdef|AAAA|eyJ0/);
+  });
+
+  it('keeps a redacted cause, so that a log printing causes prints no secret either', () => {
+    const text = 'PUT https://acct.blob.core.windows.net/c/b.zip?sig=abc%2Bdef&code=ZZZ failed';
+    for (const failure of [armFailure(new RestError(text, { statusCode: 400 }), 'X'), armFailure(new Error(text), 'Y'), armFailure(new RestError(text, { code: 'ECONNRESET' }), 'Z')]) {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      logger.error({ err: failure }, 'failed');
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0] as string, /abc%2Bdef|ZZZ/, lines[0]);
+      assert.match(lines[0] as string, /sig=\[redacted\]/);
+    }
   });
 });
