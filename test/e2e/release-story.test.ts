@@ -49,6 +49,7 @@ for (const platform of ['local', 'azure'] as const) describe(`the release story 
     assert.equal(final.state, 'succeeded', JSON.stringify(final));
     const keys = await stack.platform().keys(final.app as string);
     appKeys.add(keys.function).add(keys.durableTask);
+    appKeys.add(await stack.masterKeyOf(final.app as string));
   }
 
   function startedOn(routeKeyOrVersion: string): Journey[] {
@@ -96,8 +97,10 @@ for (const platform of ['local', 'azure'] as const) describe(`the release story 
       assert.match(journey.statusQueryGetUri, new RegExp(`[?&]code=${testRouterKeys.durableApi}(&|$)`), journey.statusQueryGetUri);
       for (const key of appKeys) assert.ok(!journey.statusQueryGetUri.includes(key) && !journey.statusQueryGetUri.includes(encodeURIComponent(key)));
     }
-    const leaked = stack.controlPlaneLog.filter((line) => [...appKeys].some((key) => line.includes(key) || line.includes(encodeURIComponent(key))));
-    assert.deepEqual(leaked, [], 'no app key in the control plane\'s, the apps\' or the front door\'s log');
+    const secrets = [...appKeys, ...stack.routerSecrets];
+    const leaked = stack.controlPlaneLog.filter((line) => secrets.some((key) => line.includes(key) || line.includes(encodeURIComponent(key))));
+    assert.deepEqual(leaked, [], 'no app key, router key or token in the control plane\'s, the apps\' or the front door\'s log');
+    assert.ok(!stack.controlPlaneLog.some((line) => /[?&]sig=(?!\[redacted\])/.test(line)), 'no signed package URL in a log');
     assert.ok(stack.controlPlaneLog.length > 0);
 
     // The superseded versions drain, are decommissioned and their apps deleted.
