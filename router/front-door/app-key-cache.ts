@@ -8,25 +8,51 @@ export interface AppKeySource {
   readAll(): Promise<AppKeySnapshot>;
 }
 
+/** How often a request that found no keys for its app may have them read again. */
+const soonestRetryMs = 1_000;
+
 /**
  * Every app's keys held in memory. Read again when the version map names an app whose keys are not
- * here yet (a new release: the control plane stored them before it recorded the app), and every
- * `maxAgeMs` (keys rotated on the platform). A failed read keeps the keys already held.
+ * here yet (a new release: the control plane stored them before it recorded the app), when a
+ * request finds none for its app (at most once a second), and every `maxAgeMs` (keys stored again);
+ * `onChange` hears of every change. A failed read keeps the keys already held.
  */
 export class AppKeyCache {
   readonly #source: AppKeySource;
   readonly #log: FastifyBaseLogger;
   readonly #maxAgeMs: number;
+  readonly #onChange: () => void;
   #keys: ReadonlyMap<string, AppKeys> = new Map();
   #loadedAt = -Infinity;
-  #loading: Promise<boolean> | undefined;
+  #askedAt = -Infinity;
+  #loading: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
   #reportedUnreadable = '';
   #failing = false;
 
-  constructor(source: AppKeySource, log: FastifyBaseLogger, maxAgeMs: number) {
+  constructor(source: AppKeySource, log: FastifyBaseLogger, maxAgeMs: number, onChange: () => void) {
     this.#source = source;
     this.#log = log;
     this.#maxAgeMs = maxAgeMs;
+    this.#onChange = onChange;
+  }
+
+  /** Reads the keys again every `maxAgeMs` until `stop`. */
+  start(): void {
+    this.#timer ??= setInterval(() => void this.reload(), this.#maxAgeMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** A request found no keys for its app: read them again, unless that was asked a moment ago. */
+  reloadSoon(): void {
+    if (performance.now() - this.#askedAt < soonestRetryMs) return;
+    this.#askedAt = performance.now();
+    void this.reload();
   }
 
   keysOf(appName: string): AppKeys | undefined {
@@ -39,8 +65,8 @@ export class AppKeyCache {
     return map.versions.some((entry) => entry.state !== 'decommissioned' && entry.state !== 'failed' && !this.#keys.has(entry.app.name));
   }
 
-  /** Reads the keys now (or joins the read under way); resolves true when they changed. */
-  reload(): Promise<boolean> {
+  /** Reads the keys now (or joins the read under way); calls `onChange` when they changed. */
+  reload(): Promise<void> {
     this.#loading ??= this.#source.readAll().then(
       (snapshot) => {
         this.#loading = undefined;
@@ -50,7 +76,7 @@ export class AppKeyCache {
         this.#reportUnreadable(snapshot.unreadable);
         const changed = !sameKeys(this.#keys, snapshot.keys);
         this.#keys = snapshot.keys;
-        return changed;
+        if (changed) this.#onChange();
       },
       (error: unknown) => {
         this.#loading = undefined;
@@ -58,7 +84,6 @@ export class AppKeyCache {
         this.#loadedAt = performance.now();
         if (!this.#failing) this.#log.warn({ err: error }, 'the apps\' keys could not be read; requests go on with the keys already held');
         this.#failing = true;
-        return false;
       },
     );
     return this.#loading;

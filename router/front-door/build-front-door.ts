@@ -36,26 +36,15 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     return server;
   });
   const adminKey = new AdminKey(config.adminKey);
-  const appKeys = config.appKeys === undefined ? undefined : new AppKeyCache(config.appKeys, app.log, config.appKeyMaxAgeMs);
+  const appKeys = config.appKeys === undefined ? undefined : new AppKeyCache(config.appKeys, app.log, config.appKeyMaxAgeMs, () => frontDoor.reapply());
   const frontDoor = new FrontDoorProxy(config, adminKey, app.log, appKeys);
   const cache = new VersionMapCache(config.store, config.refreshIntervalMs, app.log, async (map) => {
     // A new app's keys first (the control plane stored them before it recorded the app), but a slow
     // key store does not hold up the map: the app is refused until its keys arrive.
-    if (appKeys?.isStaleFor(map) === true) {
-      const loading = appKeys.reload();
-      await waitAtMost(loading.then(() => undefined), keyWaitOnMapChangeMs);
-      void loading.then((changed) => {
-        if (changed) frontDoor.reapply();
-      });
-    }
+    if (appKeys?.isStaleFor(map) === true) await waitAtMost(appKeys.reload(), keyWaitOnMapChangeMs);
     frontDoor.applyMap(map);
   });
-  const keyRefresh = appKeys === undefined ? undefined : setInterval(() => {
-    void appKeys.reload().then((changed) => {
-      if (changed) frontDoor.reapply();
-    });
-  }, config.appKeyMaxAgeMs);
-  keyRefresh?.unref();
+  appKeys?.start();
 
   registerFrontDoorRoutes(app, {
     adminKey,
@@ -70,7 +59,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     done();
   });
   app.addHook('onClose', async () => {
-    clearInterval(keyRefresh);
+    appKeys?.stop();
     cache.stop();
     await frontDoor.close();
   });

@@ -19,8 +19,6 @@ import {
 } from './version-resolution.js';
 
 const missingInstanceTtlMs = 1_000;
-/** How often requests that found no keys for their app may have them read again. */
-const keysRetryMs = 1_000;
 const instanceOwnerTtlMs = 10 * 60_000;
 
 /**
@@ -39,7 +37,6 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly #appKeys: AppKeyCache | undefined;
   #table: RoutingTable<UpstreamTarget> | undefined;
   #closing = false;
-  #keysAskedAt = -Infinity;
 
   constructor(config: FrontDoorConfig, adminKey: AdminKey, log: FastifyBaseLogger, appKeys: AppKeyCache | undefined) {
     this.publicUrl = config.publicUrl;
@@ -64,12 +61,7 @@ export class FrontDoorProxy implements ExchangeContext {
   }
 
   onKeysMissing(): void {
-    const appKeys = this.#appKeys;
-    if (appKeys === undefined || performance.now() - this.#keysAskedAt < keysRetryMs) return;
-    this.#keysAskedAt = performance.now();
-    void appKeys.reload().then((changed) => {
-      if (changed) this.reapply();
-    });
+    this.#appKeys?.reloadSoon();
   }
 
   /** Compiles the routing table of the current map again, e.g. once apps' keys have changed. */

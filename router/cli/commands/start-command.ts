@@ -19,12 +19,15 @@ export async function runStartCommand(options: { backends?: string | undefined; 
   // Refused here, before anything starts, with the message the control plane would give.
   // Without storage of its own, the packages go to the embedded Azurite's blob service: any dev account string stands in for it.
   if (environment.platform === 'azure') readAzurePlatformSettings({ ...process.env, ...(environment.storage === undefined ? { ROUTER_STORAGE: devStorageConnectionString('http://127.0.0.1:1/devstoreaccount1', 'http://127.0.0.1:2/devstoreaccount1') } : {}) });
+  const givenKeys: Record<KeptKey, string | undefined> = {
+    admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey,
+  };
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   const backends = options.backends === undefined ? undefined : await readBackendsFile(options.backends);
   const stack = await startEmbeddedStack({
     dataDir: path.resolve(options.dataDir),
     port: environment.port,
-    keys: { admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey },
+    keys: givenKeys,
     storage: environment.storage,
     packageDirs: packageDirectories(),
     platform: environment.platform === 'azure' ? { kind: 'azure', environment: azurePlatformEnvironment(process.env) } : { kind: 'local' },
@@ -61,12 +64,9 @@ export async function runStartCommand(options: { backends?: string | undefined; 
   /** A key the operator gave is not printed back; a generated one is, once, with where it is kept. */
   function shownKey(label: string, name: KeptKey, value: string, variable: string): string {
     if (!stack.generatedKeys.includes(name)) {
-      return `  ${label} ${environmentGave(name) ? `from ${variable}` : `kept in ${keptKeyFile(options.dataDir, name)}`}`;
+      return `  ${label} ${givenKeys[name] !== undefined ? `from ${variable}` : `kept in ${keptKeyFile(options.dataDir, name)}`}`;
     }
     return `  ${label} ${value}  (generated, kept in ${keptKeyFile(options.dataDir, name)})`;
-  }
-  function environmentGave(name: KeptKey): boolean {
-    return { admin: environment.adminKey, function: environment.functionKey, durable: environment.durableKey, secrets: environment.secretsKey }[name] !== undefined;
   }
 
   const shutDown = (): void => {
