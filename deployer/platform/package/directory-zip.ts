@@ -15,12 +15,13 @@ export interface DirectoryZip {
 const entryTime = new Date(Date.UTC(2000, 0, 1));
 
 /**
- * Zips an app directory for upload or deployment, leaving out `node_modules` (the platform
- * installs or resolves dependencies), `.git`, `.data` and `local.settings.json`. Symbolic links are
- * refused (PACKAGE_INVALID) rather than silently followed or dropped.
+ * Zips an app directory for upload or deployment with its `node_modules` (neither platform installs
+ * dependencies: an app runs with what it ships), leaving out `.git`, `.data`, `local.settings.json`
+ * and `node_modules/.bin`. Symbolic links are refused (PACKAGE_INVALID) rather than silently
+ * followed or dropped.
  */
 export async function zipDirectory(dir: string): Promise<DirectoryZip> {
-  const listing = await listPackageDirectory(dir, { skip: isLeftOutOfUploads });
+  const listing = await listPackageDirectory(dir, { skip: isLocalOnlyPath });
   const zip = new yazl.ZipFile();
   for (const file of listing.files) {
     zip.addFile(file.absolutePath, file.path, { mtime: entryTime, mode: file.executable ? 0o100755 : 0o100644 });
@@ -38,8 +39,4 @@ export async function zipDirectory(dir: string): Promise<DirectoryZip> {
   // yazl reports a file it cannot read on the ZipFile, not on its output: surface it on the stream.
   zip.on('error', (error: Error) => stream.destroy(error));
   return { stream, files: listing.files.length, bytes: listing.files.reduce((sum, file) => sum + file.bytes, 0) };
-}
-
-function isLeftOutOfUploads(relativePath: string): boolean {
-  return isLocalOnlyPath(relativePath) || relativePath.split('/').includes('node_modules');
 }

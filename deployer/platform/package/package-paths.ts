@@ -44,10 +44,17 @@ function refused(what: string): PackagePath {
   return { ok: false, problem: `${what} is not allowed in a package` };
 }
 
-/** Local development state that never belongs in a deployed app (Azure ignores local.settings.json too). */
+/**
+ * What never belongs in a deployed app: local development state (Azure ignores local.settings.json
+ * too), and npm's `node_modules/.bin` folders of command links, which an app does not run and a
+ * package may not hold (links are refused). The rest of `node_modules` is the app's: it ships.
+ */
 export function isLocalOnlyPath(path: string): boolean {
-  const [first] = path.split('/');
-  return first === '.git' || first === '.data' || path === 'local.settings.json';
+  const segments = path.split('/');
+  const [first] = segments;
+  if (first === '.git' || first === '.data' || path === 'local.settings.json') return true;
+  const bin = segments.indexOf('.bin');
+  return bin > 0 && segments[bin - 1] === 'node_modules';
 }
 
 export type ZipEntryKind = 'file' | 'directory' | 'symlink' | 'other';

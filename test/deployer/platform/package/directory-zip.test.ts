@@ -23,6 +23,7 @@ before(async () => {
     'dist/src/functions/a.js': 'exports.a = 1;',
     'dist/src/functions/b.js': 'exports.b = 2;',
     'node_modules/dep/index.js': 'module.exports = {};',
+    'node_modules/dep/node_modules/inner/index.js': 'module.exports = {};',
     'dist/node_modules/nested/index.js': 'module.exports = {};',
     '.git/HEAD': 'ref: refs/heads/main',
     '.data/azurite/db.json': '{}',
@@ -34,6 +35,11 @@ before(async () => {
     await writeFile(path.join(appDir, name), content);
   }
   await chmod(path.join(appDir, 'bin/tool.sh'), 0o755);
+  // What npm makes: links to the packages' command-line tools, at every level.
+  for (const bin of ['node_modules/.bin', 'node_modules/dep/node_modules/.bin']) {
+    await mkdir(path.join(appDir, bin), { recursive: true });
+    await symlink('../dep/index.js', path.join(appDir, bin, 'dep'));
+  }
   await mkdir(path.join(appDir, 'empty', 'deeper'), { recursive: true });
 });
 after(() => rm(workDir, { recursive: true, force: true }));
@@ -47,19 +53,22 @@ async function zipTo(dir: string, file: string): Promise<{ files: number; bytes:
 const limits = resolvePackageLimits();
 
 describe('zipDirectory', () => {
-  it('zips the app without node_modules, .git, .data and local.settings.json, and it extracts to the same files', async () => {
+  it('zips the app with its node_modules, without .git, .data, local.settings.json and node_modules/.bin, and it extracts to the same files', async () => {
     const file = path.join(workDir, 'app.zip');
     const counts = await zipTo(appDir, file);
     const extracted = await extractZip(file, path.join(workDir, 'extracted'), { limits });
     assert.deepEqual(extracted.files.map((entry) => entry.path).sort(), [
       'bin/tool.sh',
+      'dist/node_modules/nested/index.js',
       'dist/src/functions/a.js',
       'dist/src/functions/b.js',
       'host.json',
+      'node_modules/dep/index.js',
+      'node_modules/dep/node_modules/inner/index.js',
       'package.json',
       'src/local.settings.json',
     ]);
-    assert.equal(counts.files, 6);
+    assert.equal(counts.files, 9);
     assert.equal(counts.bytes, extracted.files.reduce((sum, entry) => sum + entry.bytes, 0));
     assert.ok(extracted.directories.includes('empty/deeper'));
     assert.equal((await stat(path.join(workDir, 'extracted', 'bin', 'tool.sh'))).mode & 0o111, 0o111);

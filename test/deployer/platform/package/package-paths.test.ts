@@ -88,6 +88,10 @@ describe('isLocalOnlyPath', () => {
     assert.equal(isLocalOnlyPath('local.settings.json'), true);
     assert.equal(isLocalOnlyPath('src/local.settings.json'), false);
     assert.equal(isLocalOnlyPath('node_modules/x/index.js'), false);
+    assert.equal(isLocalOnlyPath('node_modules/.bin'), true);
+    assert.equal(isLocalOnlyPath('node_modules/.bin/uuid'), true);
+    assert.equal(isLocalOnlyPath('node_modules/x/node_modules/.bin/tool'), true);
+    assert.equal(isLocalOnlyPath('src/.bin/kept'), false);
     assert.equal(isLocalOnlyPath('.gitignore'), false);
     assert.equal(isLocalOnlyPath('data/.git'), false);
   });
