@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
@@ -158,5 +159,25 @@ describe('durable-router release, instances, current, drain and decommission', (
     assert.deepEqual(listed.instances.map((i) => i.instanceId), waits);
     const versions = await cli('versions');
     assert.match(versions.stdout, /^ +1\.0 +decommissioned/m);
+  });
+
+  it('releases an app with a dependency of its own: its node_modules ship with it, npm\'s .bin links stay behind', async () => {
+    const dir = await stack.stage('3.0.0');
+    // A package the router's own install does not have, so the app can only find it in what it ships.
+    const dependency = path.join(dir, 'node_modules', 'greeting-words-for-tests');
+    await mkdir(dependency, { recursive: true });
+    await writeFile(path.join(dependency, 'package.json'), JSON.stringify({ name: 'greeting-words-for-tests', version: '1.0.0', main: 'index.js', bin: { greet: 'index.js' } }));
+    await writeFile(path.join(dependency, 'index.js'), 'module.exports = (name) => `good day, ${name}`;\n');
+    await mkdir(path.join(dir, 'node_modules', '.bin'));
+    await symlink('../greeting-words-for-tests/index.js', path.join(dir, 'node_modules', '.bin', 'greet'));
+    await writeFile(path.join(dir, 'src', 'functions.js'), `${await readFile(path.join(dir, 'src', 'functions.js'), 'utf8')}
+const greet = require('greeting-words-for-tests');
+app.get('greeting', { route: 'greeting/{name}', handler: async (request) => ({ jsonBody: { greeting: greet(request.params.name) } }) });
+`);
+    const run = await cli('release', '3.0.0', '--package', dir, '--no-promote', '--wait');
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const greeting = await stack.app<{ greeting: string }>('GET', '/api/greeting/Ada', { 'x-app-version': '3.0' });
+    assert.equal(greeting.status, 200, JSON.stringify(greeting.body));
+    assert.deepEqual(greeting.body, { greeting: 'good day, Ada' });
   });
 });
