@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultFunctionKeyName, durableTaskSystemKeyName } from '../../host/keys/host-secrets.js';
 import { PollBackoff } from './poll-backoff.js';
-import { RouterError } from '../../../shared/errors/router-error.js';
+import { isRouterError, RouterError } from '../../../shared/errors/router-error.js';
 import { assertAppName, assertProvisionRequest, assertSettings } from '../platform-input.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { createArmClients, type ArmClients } from './arm-clients.js';
@@ -203,8 +203,11 @@ export class AzurePlatform implements Platform {
     // One settings read per app, a few at a time: a hundred at once would only be throttled.
     const apps: PlatformApp[] = [];
     for (let first = 0; first < owned.length; first += settingsReadsAtOnce) {
-      apps.push(...await Promise.all(owned.slice(first, first + settingsReadsAtOnce)
-        .map(async ({ site, owned: record, name }) => platformAppOf(site, record, callerSettingNames(await this.#settingsOf(name))))));
+      apps.push(...(await Promise.all(owned.slice(first, first + settingsReadsAtOnce).map(async ({ site, owned: record, name }) => {
+        const settings = await this.#settingsIfPresent(name);
+        // Deleted since it was listed: it is not one of the apps any more.
+        return settings === undefined ? [] : [platformAppOf(site, record, callerSettingNames(settings))];
+      }))).flat());
     }
     return apps.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -385,6 +388,15 @@ export class AzurePlatform implements Platform {
       throw armFailure(error, 'AppServicePlans_Delete', appName);
     }
     return true;
+  }
+
+  async #settingsIfPresent(appName: string): Promise<Record<string, string> | undefined> {
+    try {
+      return await this.#settingsOf(appName);
+    } catch (error) {
+      if (isRouterError(error) && error.details?.['status'] === 404) return undefined;
+      throw error;
+    }
   }
 
   async #settingsOf(appName: string): Promise<Record<string, string>> {

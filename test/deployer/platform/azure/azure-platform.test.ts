@@ -21,6 +21,7 @@ import { deploymentContainerName } from '../../../../deployer/platform/azure/azu
 import { callerSettingNamesSetting, deploymentStorageSetting } from '../../../../deployer/platform/azure/site-app-settings.js';
 import { startFakeArm, type FakeArm } from '../../../fakes/azure-arm/fake-arm.js';
 import { fakeArmClients } from '../../../fakes/azure-arm/fake-arm-clients.js';
+import { pollUntil } from '../../../fakes/azure-arm/fake-arm-for-tests.js';
 import { startAzuriteForTests } from '../../../fixtures/azurite.js';
 import { processExists } from '../../../fixtures/process-exists.js';
 import { repositoryRoot } from '../../host/fixture-apps.js';
@@ -90,6 +91,24 @@ describe('AzurePlatform', () => {
   let packages: ContractPackages;
   before(async () => {
     packages = await buildContractPackages(path.join(workDir, 'azure-packages'));
+  });
+
+  it('leaves out of a listing an app deleted between the listing and the read of its settings', async () => {
+    const platform = open();
+    const appName = 'azure-vanishing-7x7';
+    await platform.provision({ appName, routeKey: '7.7', version: '7.7.0' });
+    const from = fake.calls.length;
+    fake.faults.delay('WebApps_ListApplicationSettings', 1_500);
+    try {
+      const listing = platform.list();
+      await pollUntil('the listing of the sites', 10_000, async () => (callsOf('WebApps_ListByResourceGroup', from).length > 0 ? true : undefined));
+      await open().delete(appName);
+      const listed = await listing;
+      assert.ok(!listed.some((app) => app.name === appName), listed.map((app) => app.name).join(', '));
+      assert.ok(callsOf('WebApps_ListApplicationSettings', from).some((call) => call.status === 404), 'its settings were asked for after it went');
+    } finally {
+      fake.faults.delay('WebApps_ListApplicationSettings', 0);
+    }
   });
 
   it('retries a throttled call after Retry-After, and 5xx, until it succeeds', async () => {
