@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import {
   AzureNamedKeyCredential, AzureSASCredential, TableClient, TableServiceClient, type TableServiceClientOptions,
 } from '@azure/data-tables';
@@ -42,16 +43,30 @@ export function describeStorageConnectionString(connectionString: string, settin
   return { tableUrl, accountName, authentication };
 }
 
+/**
+ * Table storage reached with a Microsoft Entra identity instead of a key: the table endpoint and a
+ * token credential (the front door's managed identity on Azure, `DefaultAzureCredential`).
+ */
+export interface IdentityTableStorage {
+  readonly tableUrl: string;
+  readonly credential: TokenCredential;
+}
+
+/** A connection string (account key or SAS), or an identity-based endpoint. */
+export type TableStorage = string | IdentityTableStorage;
+
 /** `options` pass through to the SDK (e.g. `retryOptions`); plain-http endpoints (Azurite) are allowed. */
-export function createTableClient(connectionString: string, tableName: string, options: TableServiceClientOptions = {}): TableClient {
-  const { tableUrl, credential } = parse(connectionString, 'The storage connection string');
+export function createTableClient(storage: TableStorage, tableName: string, options: TableServiceClientOptions = {}): TableClient {
+  if (typeof storage !== 'string') return new TableClient(storage.tableUrl, tableName, storage.credential, options);
+  const { tableUrl, credential } = parse(storage, 'The storage connection string');
   return credential instanceof AzureNamedKeyCredential
     ? new TableClient(tableUrl, tableName, credential, clientOptions(tableUrl, options))
     : new TableClient(tableUrl, tableName, credential, clientOptions(tableUrl, options));
 }
 
-export function createTableServiceClient(connectionString: string, options: TableServiceClientOptions = {}): TableServiceClient {
-  const { tableUrl, credential } = parse(connectionString, 'The storage connection string');
+export function createTableServiceClient(storage: TableStorage, options: TableServiceClientOptions = {}): TableServiceClient {
+  if (typeof storage !== 'string') return new TableServiceClient(storage.tableUrl, storage.credential, options);
+  const { tableUrl, credential } = parse(storage, 'The storage connection string');
   return credential instanceof AzureNamedKeyCredential
     ? new TableServiceClient(tableUrl, credential, clientOptions(tableUrl, options))
     : new TableServiceClient(tableUrl, credential, clientOptions(tableUrl, options));

@@ -2,7 +2,7 @@ import type { TableClient, TableServiceClientOptions } from '@azure/data-tables'
 import { isRouterError, RouterError } from '../errors/router-error.js';
 import type { AppKeys } from '../secrets/app-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
-import { createTableClient } from '../storage/table-client-factory.js';
+import { createTableClient, type TableStorage } from '../storage/table-client-factory.js';
 import { storageStatusOf, toStorageError } from '../storage/table-storage-errors.js';
 import type { AppKeySnapshot, AppKeyStore } from './app-key-store.js';
 
@@ -32,9 +32,9 @@ export class TableAppKeyStore implements AppKeyStore {
   readonly #box: SecretBox;
   #tableReady: Promise<void> | undefined;
 
-  constructor(connectionString: string, options: TableAppKeyStoreOptions) {
+  constructor(storage: TableStorage, options: TableAppKeyStoreOptions) {
     this.#tableName = options.tableName ?? defaultAppKeyTableName;
-    this.#client = createTableClient(connectionString, this.#tableName, options.clientOptions);
+    this.#client = createTableClient(storage, this.#tableName, options.clientOptions);
     this.#box = new SecretBox(options.secretsKey, sealPurpose);
   }
 

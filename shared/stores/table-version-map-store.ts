@@ -1,6 +1,6 @@
 import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
 import { RouterError } from '../errors/router-error.js';
-import { createTableClient } from '../storage/table-client-factory.js';
+import { createTableClient, type TableStorage } from '../storage/table-client-factory.js';
 import { storageStatusOf, toStorageError } from '../storage/table-storage-errors.js';
 import { versionMapProblem } from '../versions/version-map-validation.js';
 import { emptyVersionMap, type VersionMap } from '../versions/version-map.js';
@@ -43,9 +43,9 @@ export class TableVersionMapStore implements VersionMapStore {
   readonly #tableName: string;
   readonly #retry: UpdateRetryOptions;
 
-  constructor(connectionString: string, options: TableVersionMapStoreOptions = {}) {
+  constructor(storage: TableStorage, options: TableVersionMapStoreOptions = {}) {
     this.#tableName = options.tableName ?? defaultVersionMapTableName;
-    this.#client = createTableClient(connectionString, this.#tableName, options.clientOptions);
+    this.#client = createTableClient(storage, this.#tableName, options.clientOptions);
     this.#retry = options.retry ?? defaultUpdateRetry;
   }
 

@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { RouterError } from '../errors/router-error.js';
-import { createTableClient } from '../storage/table-client-factory.js';
+import { createTableClient, type TableStorage } from '../storage/table-client-factory.js';
 import { storageStatusOf, toStorageError } from '../storage/table-storage-errors.js';
 import {
   decodeInstanceCursor, encodeInstanceCursor, instanceQueryFilter, type InstanceCursor, type InstancePage, type InstanceQuery, type InstanceRecord,
@@ -48,10 +48,10 @@ export class TrackingStoreReader {
   readonly #tableName: string;
   readonly #pageSize: number;
 
-  constructor(connectionString: string, options: TrackingStoreReaderOptions = {}) {
+  constructor(storage: TableStorage, options: TrackingStoreReaderOptions = {}) {
     this.#pageSize = options.pageSize ?? 1000;
     this.#tableName = trackingTableNames(options.prefix ?? defaultTrackingStoreNamePrefix).instances;
-    this.#instances = createTableClient(connectionString, this.#tableName, options.clientOptions);
+    this.#instances = createTableClient(storage, this.#tableName, options.clientOptions);
   }
 
   async getInstance(instanceId: string): Promise<InstanceSummary | undefined> {
