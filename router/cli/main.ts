@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { runHostCommand, type HostCommandOptions } from './commands/host-command.js';
 import { runInstancesCommand, type InstancesCommandOptions } from './commands/instances-command.js';
 import { runReleaseCommand, type ReleaseCommandOptions } from './commands/release-command.js';
+import { runServeCommand, type ServeCommandOptions } from './commands/serve-command.js';
 import { runStartCommand } from './commands/start-command.js';
 import { runCurrentCommand, runDecommissionCommand, runDrainCommand } from './commands/version-commands.js';
 import { runVersionsCommand } from './commands/versions-command.js';
@@ -41,6 +42,14 @@ program
   .option('--backends <file>', 'JSON file of versions to release at start when they are not deployed yet (see README)')
   .option('--data-dir <dir>', 'where local data lives', '.data')
   .action((options: { backends?: string; dataDir: string }) => runStartCommand(options));
+
+program
+  .command('serve')
+  .description('run the front door alone, for production: configured by ROUTER_* environment variables (see the README: From your laptop to Azure); stateless, so run as many as you like')
+  .option('--port <port>', 'port to listen on (default: ROUTER_PORT, else 7070)')
+  .option('--host <address>', 'address to listen on (default: ROUTER_HOST, else 127.0.0.1; 0.0.0.0 in a container)')
+  .option('--workers <n>', 'processes sharing the port, through node:cluster (default: ROUTER_WORKERS, else 1)')
+  .action((options: ServeCommandOptions) => runServeCommand(options));
 
 adminCommand('release <version>')
   .description('release a version: a new major.minor gets its own app, a patch is deployed onto its major.minor\'s app')

@@ -11,15 +11,22 @@ import { controlPlaneSettingNames } from './control-plane-settings.js';
 
 const entryPoint = fileURLToPath(new URL('./functions.js', import.meta.url));
 
-export async function writeControlPlaneAppDirectory(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const hostJson = {
+/** The control plane's host.json, here and in the package that Azure Functions runs. */
+export function controlPlaneHostJson(): Record<string, unknown> {
+  return {
     version: '2.0',
+    // Azure Functions loads the Durable Functions extension from the bundle; the local host has it built in.
+    extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' },
     extensions: {
       http: { routePrefix: 'api' },
       durableTask: { hubName: `%${controlPlaneSettingNames.taskHub}%` },
     },
   };
+}
+
+export async function writeControlPlaneAppDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const hostJson = controlPlaneHostJson();
   const packageJson = {
     name: 'durable-router-control-plane',
     version: routerVersion(),
@@ -31,7 +38,7 @@ export async function writeControlPlaneAppDirectory(dir: string): Promise<void> 
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
 }
 
-function routerVersion(): string {
+export function routerVersion(): string {
   const manifest = new URL('../../../package.json', import.meta.url);
   return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

@@ -19,6 +19,8 @@ export interface ControlPlaneProcessOptions {
   readonly storage: string;
   /** The control plane's folder: its app directory, kept and staged packages. */
   readonly dataDir: string;
+  /** Run this app directory (e.g. the unpacked `npm run package:control-plane` zip) instead of writing one from this checkout. */
+  readonly appDir?: string;
   /** Where the local platform keeps apps; under the project, so that apps resolve its node_modules. */
   readonly platformRoot: string;
   /**
@@ -89,9 +91,12 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
   };
   // Refuse bad settings here, with the same message the app would give, rather than as a failed start.
   readControlPlaneSettings(settings);
-  const appDir = path.join(dataDir, 'app');
   const secretsDir = path.join(dataDir, 'secrets');
-  await writeControlPlaneAppDirectory(appDir);
+  let appDir = options.appDir === undefined ? undefined : path.resolve(options.appDir);
+  if (appDir === undefined) {
+    appDir = path.join(dataDir, 'app');
+    await writeControlPlaneAppDirectory(appDir);
+  }
   const host = await startLocalAppProcess({
     appDir,
     port: options.port ?? 0,

@@ -1,0 +1,55 @@
+import cluster from 'node:cluster';
+import { pino } from 'pino';
+import { describeStorageConnectionString } from '../../../shared/storage/table-client-factory.js';
+import { serveAsWorker, serveWithWorkers } from '../../serve/front-door-cluster.js';
+import { readServeSettings, serveSettingNames, type ServeSettings } from '../../serve/serve-settings.js';
+import { serveStandaloneFrontDoor } from '../../serve/standalone-front-door.js';
+
+export interface ServeCommandOptions {
+  readonly port?: string | undefined;
+  readonly host?: string | undefined;
+  readonly workers?: string | undefined;
+}
+
+/** The front door alone, configured by the environment (see serveSettingNames); options given here win. */
+export async function runServeCommand(options: ServeCommandOptions): Promise<void> {
+  const settings = readServeSettings({
+    ...process.env,
+    ...(options.port === undefined ? {} : { [serveSettingNames.port]: options.port }),
+    ...(options.host === undefined ? {} : { [serveSettingNames.host]: options.host }),
+    ...(options.workers === undefined ? {} : { [serveSettingNames.workers]: options.workers }),
+  });
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  if (cluster.isWorker) {
+    await serveAsWorker(settings, logger);
+    return;
+  }
+  if (settings.workers === 1) {
+    const frontDoor = await serveStandaloneFrontDoor(settings, logger);
+    process.stdout.write(banner(frontDoor.url, settings));
+    await frontDoor.closed;
+    return;
+  }
+  const serving = await serveWithWorkers(settings, logger);
+  process.stdout.write(banner(serving.url, settings));
+  process.exitCode = await serving.stopped;
+}
+
+function banner(url: string, settings: ServeSettings): string {
+  const storage = settings.storage.kind === 'identity'
+    ? `${settings.storage.tableUrl} (with this process's Azure identity)`
+    : describeStorage(settings.storage.connectionString);
+  const lines = [
+    `durable-router front door listening on ${url}${settings.workers > 1 ? ` (${settings.workers} workers)` : ''}`,
+    `  storage        ${storage}`,
+    `  control plane  ${settings.controlPlane.url}`,
+    ...(settings.publicUrl === undefined ? [] : [`  public URL     ${settings.publicUrl}`]),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function describeStorage(connectionString: string): string {
+  const { tableUrl, authentication } = describeStorageConnectionString(connectionString);
+  return `${tableUrl} (${authentication === 'sas' ? 'shared access signature' : 'account key'})`;
+}

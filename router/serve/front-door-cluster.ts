@@ -1,0 +1,97 @@
+/**
+ * `serve --workers N`: N processes of the front door share one port through node:cluster (the
+ * primary hands connections out). Every worker reads the version map on its own, as separate
+ * front doors behind a load balancer do, so none depends on another. The primary replaces a
+ * worker that dies, and on SIGTERM or SIGINT lets every worker finish its requests and exits.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { serveStandaloneFrontDoor } from './standalone-front-door.js';
+import type { ServeSettings } from './serve-settings.js';
+
+export interface ServingFrontDoor {
+  /** Where it listens, e.g. "http://127.0.0.1:7070". */
+  readonly url: string;
+  /** Settles with the process's exit code once every worker has stopped. */
+  readonly stopped: Promise<number>;
+}
+
+const signals = ['SIGTERM', 'SIGINT'] as const;
+const restartDelayMs = { first: 500, max: 30_000 };
+/** A worker that lived this long before dying was not crash-looping: its replacement starts at once. */
+const healthyLifetimeMs = 10_000;
+
+/** In a cluster worker: serve, and close (once) when told to stop or when the primary goes away. */
+export async function serveAsWorker(settings: ServeSettings, logger: Logger): Promise<void> {
+  const frontDoor = await serveStandaloneFrontDoor(settings, logger, { handleSignals: false });
+  let closing: Promise<void> | undefined;
+  const close = (): void => {
+    closing ??= frontDoor.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'the front door did not close cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of signals) process.on(signal, close);
+  process.on('disconnect', close);
+}
+
+export async function serveWithWorkers(settings: ServeSettings, logger: Logger): Promise<ServingFrontDoor> {
+  let stopping = false;
+  let delayMs = restartDelayMs.first;
+  const startedAt = new Map<Worker, number>();
+  let settleStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => {
+    settleStopped = resolve;
+  });
+  let exitCode = 0;
+
+  const fork = (): Worker => {
+    const worker = cluster.fork();
+    startedAt.set(worker, Date.now());
+    return worker;
+  };
+  const url = new Promise<string>((resolve, reject) => {
+    cluster.once('listening', (_worker, address) => {
+      const host = address.address === null || address.address === undefined ? settings.host : address.address;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
+      startedAt.delete(worker);
+      if (stopping) {
+        if (code !== 0) exitCode = 1;
+        if (startedAt.size === 0) settleStopped(exitCode);
+        return;
+      }
+      logger.error({ worker: worker.process.pid, code, signal }, 'a front door worker died; starting another');
+      if (startedAt.size === 0 && lived < healthyLifetimeMs) {
+        // Every worker is gone soon after starting: the same fault would kill the next ones too.
+        reject(new Error(`every front door worker exited (the last with code ${String(code)}); see the log above`));
+      }
+      delayMs = lived >= healthyLifetimeMs ? restartDelayMs.first : Math.min(delayMs * 2, restartDelayMs.max);
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, lived >= healthyLifetimeMs ? 0 : delayMs).unref();
+    });
+  });
+
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the front door workers');
+    if (startedAt.size === 0) settleStopped(exitCode);
+    for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
+  };
+  for (const signal of signals) process.on(signal, stop);
+  for (let i = 0; i < settings.workers; i++) fork();
+  try {
+    return { url: await url, stopped };
+  } catch (error) {
+    stop('SIGTERM');
+    await stopped;
+    throw error;
+  }
+}
