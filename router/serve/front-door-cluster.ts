@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import type { RunningFrontDoor } from '../front-door/serve-front-door.js';
 import { serveStandaloneFrontDoor } from './standalone-front-door.js';
 import type { ServeSettings } from './serve-settings.js';
 
@@ -23,9 +24,14 @@ const healthyLifetimeMs = 10_000;
 
 /** In a cluster worker: serve, and close (once) when told to stop or when the primary goes away. */
 export async function serveAsWorker(settings: ServeSettings, logger: Logger): Promise<void> {
-  const frontDoor = await serveStandaloneFrontDoor(settings, logger, { handleSignals: false });
+  // Listened for before the server starts: a stop that arrives while it starts must not kill it mid-way.
+  let stopRequested = false;
+  const started: { frontDoor?: RunningFrontDoor } = {};
   let closing: Promise<void> | undefined;
   const close = (): void => {
+    stopRequested = true;
+    const { frontDoor } = started;
+    if (frontDoor === undefined) return;
     closing ??= frontDoor.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -36,6 +42,8 @@ export async function serveAsWorker(settings: ServeSettings, logger: Logger): Pr
   };
   for (const signal of signals) process.on(signal, close);
   process.on('disconnect', close);
+  started.frontDoor = await serveStandaloneFrontDoor(settings, logger, { handleSignals: false });
+  if (stopRequested) close();
 }
 
 export async function serveWithWorkers(settings: ServeSettings, logger: Logger): Promise<ServingFrontDoor> {
@@ -62,7 +70,8 @@ export async function serveWithWorkers(settings: ServeSettings, logger: Logger):
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
       startedAt.delete(worker);
       if (stopping) {
-        if (code !== 0) exitCode = 1;
+        // Ended by the SIGTERM sent to it before it could listen for it: it was still starting and served nothing.
+        if (code !== 0 && signal !== 'SIGTERM') exitCode = 1;
         if (startedAt.size === 0) settleStopped(exitCode);
         return;
       }

@@ -7,6 +7,12 @@ import { RouterError } from '../errors/router-error.js';
 export type AzuriteOptions = ({ readonly inMemory: true } | { readonly location: string }) & {
   /** Also run the Blob service (its own process, on a free port); default: the Table service only. */
   readonly blob?: boolean;
+  /**
+   * Serve HTTPS with this certificate and key (PEM files); with `oauth`, Microsoft Entra bearer
+   * tokens are taken as well as the account key (Azurite's "basic" OAuth checks a token's issuer,
+   * audience and lifetime, not its signature), so identity-based clients can be tried locally.
+   */
+  readonly https?: { readonly cert: string; readonly key: string; readonly oauth?: boolean };
 };
 
 export interface RunningAzurite {
@@ -109,6 +115,7 @@ async function launch(service: AzuriteService, options: AzuriteOptions, port: nu
     `--${service}Port`, String(port),
     '--disableTelemetry', '--silent', '--skipApiVersionCheck',
     ...('location' in options ? ['--location', options.location] : ['--inMemoryPersistence']),
+    ...(options.https === undefined ? [] : ['--cert', options.https.cert, '--key', options.https.key, ...(options.https.oauth === true ? ['--oauth', 'basic'] : [])]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   liveChildren.add(child);
@@ -154,7 +161,7 @@ async function launch(service: AzuriteService, options: AzuriteOptions, port: nu
     await stop();
     throw error;
   }
-  return { url: `http://${host}:${port}/${devAccountName}`, port, stop };
+  return { url: `${options.https === undefined ? 'http' : 'https'}://${host}:${port}/${devAccountName}`, port, stop };
 }
 
 /**
