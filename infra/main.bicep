@@ -318,7 +318,7 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'ROUTER_PACKAGE_CONTAINER'
-          value: packageContainer.name
+          value: packageContainerName
         }
       ]
     }
@@ -326,6 +326,7 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
   dependsOn: [
     blobDataRole
     controlPlaneDeploymentContainer
+    packageContainer
   ]
 }
 
