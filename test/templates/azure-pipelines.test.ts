@@ -46,8 +46,10 @@ describe('the Azure Pipelines release pipeline', () => {
     }
   });
 
-  it('sets up Node 22 with NodeTool@0', async () => {
-    const tasks = (await readAzurePipeline()).steps.filter((step) => step.task !== undefined);
+  it('sets up Node 22 with NodeTool@0 on a Linux agent (the scripts are bash)', async () => {
+    const pipeline = await readAzurePipeline();
+    assert.deepEqual(pipeline.pool, { vmImage: 'ubuntu-latest' });
+    const tasks = pipeline.steps.filter((step) => step.task !== undefined);
     assert.deepEqual(tasks.map((step) => [step.task, step.inputs]), [['NodeTool@0', { versionSpec: '22.x' }]]);
   });
 
