@@ -37,6 +37,11 @@ param containerRegistryName string = ''
 @minValue(2)
 param frontDoorMaxReplicas int = 10
 
+@description('Front door processes per replica (node:cluster workers sharing its port); capacity beyond one CPU comes from replicas.')
+@minValue(1)
+@maxValue(64)
+param frontDoorWorkers int = 1
+
 @description('At most this many control plane instances (Flex Consumption scale-out limit).')
 param controlPlaneMaximumInstanceCount int = 40
 
@@ -411,8 +416,12 @@ resource frontDoor 'Microsoft.App/containerApps@2024-03-01' = {
               value: string(frontDoorPort)
             }
             {
-              name: 'ROUTER_STORAGE__accountName'
-              value: storage.name
+              name: 'ROUTER_STORAGE__tableServiceUri'
+              value: storage.properties.primaryEndpoints.table
+            }
+            {
+              name: 'ROUTER_WORKERS'
+              value: string(frontDoorWorkers)
             }
             {
               name: 'AZURE_CLIENT_ID'

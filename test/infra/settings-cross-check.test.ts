@@ -29,11 +29,10 @@ const mainFile = path.join(infra, 'main.bicep');
 /** Settings read by our code that the templates leave out on purpose, by process. */
 const frontDoorNotSet: Record<string, Reasons> = {
   'an alternative': {
-    [serveSettingNames.storage]: 'the front door reaches storage with its identity (ROUTER_STORAGE__accountName); a connection string is the other way',
-    [serveSettingNames.storageTableServiceUri]: 'the other identity-based form, for a Table endpoint that is not <account>.table.core.windows.net',
+    [serveSettingNames.storage]: 'the front door reaches storage with its identity (ROUTER_STORAGE__tableServiceUri); a connection string is the other way',
+    [serveSettingNames.storageAccount]: 'the short identity-based form; the template gives the account\'s own Table endpoint instead',
   },
   'optional tuning': {
-    [serveSettingNames.workers]: 'one process per replica (0.5 CPU); capacity comes from replicas',
     [serveSettingNames.trackingStorePrefix]: 'the default prefix, as on the control plane: set both or neither',
   },
 };
@@ -94,6 +93,7 @@ const sampleKeys: Record<string, string> = {
 /** What only Azure knows when it deploys. */
 const azureSamples: Record<string, string> = {
   'storage.name': 'stdrexample',
+  'storage.properties.primaryEndpoints.table': 'https://stdrexample.table.core.windows.net/',
   'storage.listKeys().keys[0].value': Buffer.alloc(64, 7).toString('base64'),
   'environment().suffixes.storage': 'core.windows.net',
   'insights.properties.ConnectionString': 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
@@ -218,16 +218,15 @@ describe('infra/ against the code', () => {
       'front door: the templates set ROUTER_PUBLIC_URI, which nothing reads',
     ]);
     const { templates: real } = await loadInfra();
-    const twice = reconciliationProblems({ ...frontDoorReconciliation(real), readByPlatform: { ...frontDoorReadByPlatform, ROUTER_WORKERS: 'a wrong entry' } });
+    const twice = reconciliationProblems({ ...frontDoorReconciliation(real), readByPlatform: { ...frontDoorReadByPlatform, ROUTER_TRACKING_STORE_PREFIX: 'a wrong entry' } });
     assert.deepEqual(twice, [
-      'front door: ROUTER_WORKERS is listed as read by the platform and listed as optional tuning',
-      'front door: ROUTER_WORKERS is read by our code, not only by the platform',
-      'front door: ROUTER_WORKERS is listed as read by the platform but the templates do not set it',
+      'front door: ROUTER_TRACKING_STORE_PREFIX is listed as read by the platform and listed as optional tuning',
+      'front door: ROUTER_TRACKING_STORE_PREFIX is read by our code, not only by the platform',
+      'front door: ROUTER_TRACKING_STORE_PREFIX is listed as read by the platform but the templates do not set it',
     ]);
     const setAndListed = reconciliationProblems({ ...frontDoorReconciliation(real), notSet: { ...frontDoorNotSet, 'optional tuning': { ROUTER_PORT: 'a wrong entry' } } });
     assert.deepEqual(setAndListed, [
       'front door: ROUTER_PORT is set by the templates and listed as optional tuning',
-      'front door: reads ROUTER_WORKERS, which the templates do not set and no list explains',
       'front door: reads ROUTER_TRACKING_STORE_PREFIX, which the templates do not set and no list explains',
     ]);
   });

@@ -20,6 +20,7 @@ import { startFakeManagedIdentity, type FakeManagedIdentity } from '../../fakes/
 import { processExists } from '../../fixtures/process-exists.js';
 import { runCli } from '../cli/fixtures/cli-process.js';
 import { waitUntil } from '../control-plane/fixtures/release-stack.js';
+import { readTemplateSettings } from '../../infra/bicep/template-settings.js';
 import { readRuntimeImage, type RuntimeImage } from './fixtures/dockerfile.js';
 
 const tls = path.join(repositoryRoot, 'test', 'fixtures', 'tls');
@@ -46,6 +47,8 @@ describe('durable-router serve, as the container runs it', () => {
   let identity: FakeManagedIdentity;
   let controlPlane: RunningControlPlane;
   let serve: ServeProcess;
+  let templateSettings: string[];
+  let given: Record<string, string>;
 
   before(async () => {
     image = await readRuntimeImage();
@@ -62,20 +65,21 @@ describe('durable-router serve, as the container runs it', () => {
     });
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    serve = await startServe(image, {
-      // What the infrastructure sets on the container (infra/main.bicep), with this test's values.
+    // Every setting infra/main.bicep gives the container, with this test's values: loopback instead
+    // of 0.0.0.0:8080, HTTPS Azurite's Table endpoint instead of the account's, two workers.
+    templateSettings = readTemplateSettings('main.bicep', await readFile(path.join(repositoryRoot, 'infra', 'main.bicep'), 'utf8')).frontDoor.map((setting) => setting.name);
+    given = {
       ...keys,
-      ROUTER_STORAGE__tableServiceUri: azurite.tableUrl,
-      ROUTER_CONTROL_PLANE_URL: controlPlane.url,
-      ROUTER_PUBLIC_URL: url,
-      ROUTER_WORKERS: '2',
-      AZURE_CLIENT_ID: identityClientId,
-      // What Azure Container Apps gives a container with a managed identity.
-      ...identity.environment,
-      // Loopback instead of the image's 0.0.0.0:8080.
       ROUTER_HOST: '127.0.0.1',
       ROUTER_PORT: String(port),
-    });
+      ROUTER_WORKERS: '2',
+      ROUTER_STORAGE__tableServiceUri: azurite.tableUrl,
+      AZURE_CLIENT_ID: identityClientId,
+      ROUTER_CONTROL_PLANE_URL: controlPlane.url,
+      ROUTER_PUBLIC_URL: url,
+    };
+    // And what Azure Container Apps gives a container with a managed identity.
+    serve = await startServe(image, { ...pick(given, templateSettings), ...identity.environment });
   });
 
   after(async () => {
@@ -97,6 +101,10 @@ describe('durable-router serve, as the container runs it', () => {
     assert.match(image.healthcheck ?? '', /\/healthz/);
     assert.deepEqual(image.command, ['node', 'dist/router/cli/main.js', 'serve']);
     assert.equal(image.environment['ROUTER_HOST'], '0.0.0.0');
+  });
+
+  it('runs with exactly the settings the infrastructure sets on the container', () => {
+    assert.deepEqual(Object.keys(given).sort(), [...templateSettings].sort());
   });
 
   it('listens with two workers and names its storage without a secret', () => {
@@ -208,6 +216,10 @@ async function startServe(image: RuntimeImage, environment: Record<string, strin
   const url = /front door listening on (http:\/\/[0-9.:]+)/.exec(output)?.[1];
   if (url === undefined) throw new Error(`serve did not start:\n${output}`);
   return { child, url, output: () => output, exited };
+}
+
+function pick(values: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((name) => values[name] !== undefined).map((name) => [name, values[name] as string]));
 }
 
 async function childrenOf(pid: number): Promise<number[]> {
