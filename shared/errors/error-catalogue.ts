@@ -38,6 +38,7 @@ export const errorCatalogue = {
   PACKAGE_NOT_ALLOWED: { status: 403, message: 'The router may not read that package: use a path under its package directories, an https URL, or upload a zip.' },
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The release package is larger than the router accepts.' },
+  PACKAGE_DEPENDENCIES_MISSING: { status: 422, message: 'The package does not ship dependencies its package.json declares: install them into its node_modules before packaging.' },
   PACKAGE_VERSION_MISMATCH: { status: 422, message: 'The package.json version of the package differs from the version being released.' },
   RELEASE_NOT_FOUND: { status: 404, message: 'No release has that id.' },
   RELEASE_IN_PROGRESS: { status: 409, message: 'A release of that major.minor is already in progress; wait for it to finish.' },
