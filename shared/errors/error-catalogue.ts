@@ -39,6 +39,8 @@ export const errorCatalogue = {
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The release package is larger than the router accepts.' },
   PACKAGE_DEPENDENCIES_MISSING: { status: 422, message: 'The package does not ship dependencies its package.json declares: install them into its node_modules before packaging.' },
+  PACKAGE_BUILD_FAILED: { status: 422, message: 'The app could not be built before packaging: fix its build (npm run build) and release again.' },
+  PACKAGE_INSTALL_FAILED: { status: 422, message: 'The app\'s production dependencies could not be installed before packaging: install them yourself and release again.' },
   PACKAGE_VERSION_MISMATCH: { status: 422, message: 'The package.json version of the package differs from the version being released.' },
   RELEASE_NOT_FOUND: { status: 404, message: 'No release has that id.' },
   RELEASE_IN_PROGRESS: { status: 409, message: 'A release of that major.minor is already in progress; wait for it to finish.' },
