@@ -17,11 +17,12 @@ const entryTime = new Date(Date.UTC(2000, 0, 1));
 /**
  * Zips an app directory for upload or deployment with its `node_modules` (neither platform installs
  * dependencies: an app runs with what it ships), leaving out `.git`, `.data`, `local.settings.json`
- * and `node_modules/.bin`. Symbolic links are refused (PACKAGE_INVALID) rather than silently
- * followed or dropped.
+ * and `node_modules/.bin`, and what `skip` names. Links inside the directory are followed; links
+ * that leave it are refused (PACKAGE_INVALID), see listPackageDirectory.
  */
-export async function zipDirectory(dir: string): Promise<DirectoryZip> {
-  const listing = await listPackageDirectory(dir, { skip: isLocalOnlyPath });
+export async function zipDirectory(dir: string, options: { readonly skip?: (relativePath: string) => boolean } = {}): Promise<DirectoryZip> {
+  const extra = options.skip;
+  const listing = await listPackageDirectory(dir, { skip: extra === undefined ? isLocalOnlyPath : (relative) => isLocalOnlyPath(relative) || extra(relative) });
   const zip = new yazl.ZipFile();
   for (const file of listing.files) {
     zip.addFile(file.absolutePath, file.path, { mtime: entryTime, mode: file.executable ? 0o100755 : 0o100644 });

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { zipDirectory } from '../../../deployer/platform/package/directory-zip.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import type { AdminAnswer, AdminClient } from '../admin-client.js';
 import { createAdminClient, describeFailure, type GlobalOptions } from '../global-options.js';
 import { releaseFailureDetails, releaseSucceeded, ReleaseProgressPrinter, type VersionsAfterRelease } from '../output/release-progress.js';
 import { followRelease, type ReleaseView } from '../release/release-follower.js';
+import { packageAppDirectory } from '../release/directory-package.js';
 import { resolvePackageSource, type PackageSource } from '../release/package-source.js';
 
 export interface ReleaseCommandOptions {
@@ -103,9 +103,14 @@ async function startRelease(client: AdminClient, version: string, source: Packag
     say(`uploading ${source.path}`);
     return client.upload<Accepted>(`/admin/releases?${query}`, createReadStream(source.path), 'application/zip');
   }
-  const zip = await zipDirectory(source.path);
-  say(`uploading ${source.path} as a zip (${zip.files} files, ${Math.ceil(zip.bytes / 1024)} KiB before compression)`);
-  return client.upload<Accepted>(`/admin/releases?${query}`, zip.stream, 'application/zip');
+  const packaged = await packageAppDirectory(source.path, say);
+  try {
+    const { zip } = packaged;
+    say(`uploading ${source.path} as a zip (${zip.files} files, ${Math.ceil(zip.bytes / 1024)} KiB before compression)`);
+    return await client.upload<Accepted>(`/admin/releases?${query}`, zip.stream, 'application/zip');
+  } finally {
+    await packaged.dispose();
+  }
 }
 
 function seconds(value: string, flag: string): number {

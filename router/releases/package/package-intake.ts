@@ -3,7 +3,8 @@
  * directories, an https URL, or a zip uploaded in the request — into a checked app directory in
  * the staging area, with its content hash, ready for `Platform.deploy`. Everything is checked
  * before anything is provisioned: size (zip, files, entries), paths that could escape the package,
- * links, host.json and package.json at the root, and package.json's version against the release's.
+ * links, host.json and package.json at the root, package.json's version against the release's, and
+ * the dependencies it declares against those it ships.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { parseVersion } from '../../../shared/versions/semantic-version.js';
 import { resolvePackageLimits, type PackageLimits } from '../../../deployer/platform/package/package-limits.js';
 import { isLocalOnlyPath } from '../../../deployer/platform/package/package-paths.js';
 import { packageContentHash, unpackPackage, type UnpackedPackage } from '../../../deployer/platform/package/package-unpacking.js';
+import { checkDependenciesShipped } from './package-dependencies.js';
 import { checkPackageRoot, type PackageManifest } from './package-manifest.js';
 import { downloadPackage } from './package-download.js';
 import { resolveAllowedPackagePath } from './package-path-policy.js';
@@ -112,6 +114,7 @@ export class PackageIntake {
         },
         version,
       );
+      checkDependenciesShipped({ declared: manifest.dependencies, paths });
       return {
         dir,
         sha256: packageContentHash(unpacked.files),

@@ -16,6 +16,8 @@ export interface PackageRoot {
 export interface PackageManifest {
   readonly name: string | undefined;
   readonly version: string;
+  /** The names package.json's `dependencies` declares. */
+  readonly dependencies: readonly string[];
 }
 
 export function checkPackageRoot(root: PackageRoot, releasedVersion: string): PackageManifest {
@@ -39,7 +41,11 @@ export function checkPackageRoot(root: PackageRoot, releasedVersion: string): Pa
       { details: { releasedVersion, packageVersion: version } },
     );
   }
-  return { name: typeof pkg['name'] === 'string' ? pkg['name'] : undefined, version };
+  const dependencies = pkg['dependencies'];
+  if (dependencies !== undefined && (typeof dependencies !== 'object' || dependencies === null || Array.isArray(dependencies))) {
+    throw new RouterError('PACKAGE_INVALID', 'The package\'s package.json "dependencies" must be an object of names and versions.');
+  }
+  return { name: typeof pkg['name'] === 'string' ? pkg['name'] : undefined, version, dependencies: Object.keys(dependencies ?? {}) };
 }
 
 function missing(file: string, paths: readonly string[]): RouterError {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { isRouterError } from '../../../../shared/errors/router-error.js';
 import { zipDirectory } from '../../../../deployer/platform/package/directory-zip.js';
+import { listPackageDirectory } from '../../../../deployer/platform/package/package-directory.js';
 import { resolvePackageLimits } from '../../../../deployer/platform/package/package-limits.js';
 import { packageContentHash, unpackPackage } from '../../../../deployer/platform/package/package-unpacking.js';
 import { extractZip } from '../../../../deployer/platform/package/zip-extraction.js';
@@ -81,16 +82,42 @@ describe('zipDirectory', () => {
     assert.deepEqual(await readFile(path.join(workDir, 'first.zip')), await readFile(path.join(workDir, 'second.zip')));
   });
 
-  it('refuses a directory with a symbolic link, naming it', async () => {
+  it('follows links that stay inside the package, under the link\'s path, and refuses all others in one error naming each', async () => {
     const linked = path.join(workDir, 'linked');
-    await mkdir(path.join(linked, 'src'), { recursive: true });
+    await mkdir(path.join(linked, 'packages', 'helper', 'lib'), { recursive: true });
+    await mkdir(path.join(linked, 'node_modules'), { recursive: true });
     await writeFile(path.join(linked, 'host.json'), '{}');
-    await symlink('/etc/hostname', path.join(linked, 'src', 'escape.js'));
+    await writeFile(path.join(linked, 'packages', 'helper', 'lib', 'index.js'), 'module.exports = 1;');
+    // What npm workspaces make: node_modules/<name> → the workspace folder.
+    await symlink('../packages/helper', path.join(linked, 'node_modules', 'helper'));
+    await symlink('packages/helper/lib/index.js', path.join(linked, 'entry.js'));
+    const inside = await listPackageDirectory(linked);
+    assert.deepEqual(inside.files.map((file) => file.path), ['entry.js', 'host.json', 'node_modules/helper/lib/index.js', 'packages/helper/lib/index.js']);
+    assert.deepEqual(inside.directories, ['node_modules', 'node_modules/helper', 'node_modules/helper/lib', 'packages', 'packages/helper', 'packages/helper/lib']);
+    const unpacked = await unpackPackage(linked, path.join(workDir, 'linked-copy'), { limits: resolvePackageLimits() });
+    assert.equal(unpacked.files.length, 4);
+    assert.equal(await readFile(path.join(workDir, 'linked-copy', 'node_modules', 'helper', 'lib', 'index.js'), 'utf8'), 'module.exports = 1;');
+
+    await symlink('/etc/hostname', path.join(linked, 'escape.js'));
+    await symlink('missing.js', path.join(linked, 'dangling.js'));
+    await symlink('..', path.join(linked, 'packages', 'helper', 'up'));
+    await symlink('self', path.join(linked, 'self'));
     await assert.rejects(zipDirectory(linked), (error: unknown) => {
       assert.ok(isRouterError(error, 'PACKAGE_INVALID'));
-      assert.match(error.message, /symbolic link, "src\/escape.js"/);
+      assert.match(error.message, /symbolic links that do not stay inside it: "dangling.js" \(it points to missing.js, which does not exist\), "escape.js" \(it points outside the package, to \/etc\/hostname\)/);
+      // Through node_modules/helper, "up" leads to packages/, not a folder it is in: followed, until the loop closes.
+      assert.match(error.message, /"node_modules\/helper\/up\/helper\/up" \(it points to a folder it is in: a loop\)/);
+      assert.match(error.message, /"packages\/helper\/up" \(it points to a folder it is in: a loop\), "self" \(it loops\)/);
       return true;
     });
+  });
+
+  it('leaves out what a filter names, e.g. dev dependencies', async () => {
+    const zip = await zipDirectory(appDir, { skip: (relative) => relative === 'node_modules/dep' });
+    await pipeline(zip.stream, createWriteStream(path.join(workDir, 'filtered.zip')));
+    const extracted = await extractZip(path.join(workDir, 'filtered.zip'), path.join(workDir, 'filtered'), { limits: resolvePackageLimits() });
+    assert.ok(!extracted.files.some((file) => file.path.startsWith('node_modules/dep/')));
+    assert.ok(extracted.files.some((file) => file.path === 'dist/node_modules/nested/index.js'));
   });
 
   it('refuses something that is not a directory', async () => {

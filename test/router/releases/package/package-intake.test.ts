@@ -126,12 +126,12 @@ function intake(overrides: Partial<PackageIntakeOptions> = {}): PackageIntake {
 
 const reference = (text: string): PackageSource => ({ kind: 'reference', reference: text });
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: unknown }> {
   try {
     await promise;
   } catch (error) {
     assert.ok(isRouterError(error), `expected a RouterError, got ${(error as Error)?.stack ?? String(error)}`);
-    return { code: error.code, message: error.message };
+    return { code: error.code, message: error.message, details: error.details };
   }
   assert.fail('expected the package to be refused');
 }
@@ -145,7 +145,7 @@ describe('PackageIntake', () => {
 
   it('takes in a directory under a package directory, without its local settings', async () => {
     const taken = await intake().takeIn(reference(appDir), '1.2.3');
-    assert.deepEqual(taken.manifest, { name: 'orders', version: '1.2.3' });
+    assert.deepEqual(taken.manifest, { name: 'orders', version: '1.2.3', dependencies: [] });
     assert.equal(taken.files, 3);
     assert.equal(taken.origin, appDir);
     assert.match(taken.sha256, /^[0-9a-f]{64}$/);
@@ -258,6 +258,24 @@ describe('PackageIntake', () => {
     const error = await refusal(intake().takeIn(reference(file), '1.2.3'));
     assert.equal(error.code, 'PACKAGE_INVALID');
     assert.match(error.message, /no host.json at its root.*It is in the folder "orders-app\/"/s);
+    await assertStagingEmpty();
+  });
+
+  it('refuses a package that does not ship a dependency it declares, naming it, and takes one that ships it', async () => {
+    const app = path.join(packages, 'with-dependencies');
+    const declaring = { 'package.json': JSON.stringify({ name: 'orders', version: '1.2.3', dependencies: { dayjs: '^1.11.0', '@scope/words': '1.0.0', 'durable-functions': '^3.5.0' } }) };
+    await writeApp(app, '1.2.3', { ...declaring, 'package-lock.json': '{"lockfileVersion":3,"packages":{}}' });
+    const bare = await refusal(intake().takeIn(reference(app), '1.2.3'));
+    assert.equal(bare.code, 'PACKAGE_DEPENDENCIES_MISSING');
+    assert.match(bare.message, /declares the dependencies dayjs, @scope\/words, but it ships no node_modules \(a package-lock.json alone is not installed/);
+    assert.deepEqual(bare.details, { missing: ['dayjs', '@scope/words'] });
+    await writeApp(app, '1.2.3', { ...declaring, 'node_modules/dayjs/package.json': '{"name":"dayjs"}' });
+    const partly = await refusal(intake().takeIn(reference(app), '1.2.3'));
+    assert.match(partly.message, /declares the dependency @scope\/words, but its node_modules lacks it/);
+    await writeApp(app, '1.2.3', { ...declaring, 'node_modules/@scope/words/package.json': '{"name":"@scope/words"}' });
+    const taken = await intake().takeIn(reference(app), '1.2.3');
+    assert.deepEqual(taken.manifest.dependencies, ['dayjs', '@scope/words', 'durable-functions']);
+    await taken.dispose();
     await assertStagingEmpty();
   });
 

@@ -20,11 +20,14 @@ function refusal(action: () => unknown): { code: string; message: string; detail
 
 describe('checkPackageRoot', () => {
   it('accepts a package whose package.json has the released version', () => {
-    assert.deepEqual(checkPackageRoot({ paths, hostJson, packageJson: packageJson('1.2.3') }, '1.2.3'), { name: 'orders', version: '1.2.3' });
+    assert.deepEqual(checkPackageRoot({ paths, hostJson, packageJson: packageJson('1.2.3') }, '1.2.3'), { name: 'orders', version: '1.2.3', dependencies: [] });
     assert.deepEqual(checkPackageRoot({ paths, hostJson: `\uFEFF${hostJson}`, packageJson: '{"version":"2.0.0-beta.1"}' }, '2.0.0-beta.1'), {
       name: undefined,
       version: '2.0.0-beta.1',
+      dependencies: [],
     });
+    assert.deepEqual(checkPackageRoot({ paths, hostJson, packageJson: '{"version":"1.2.3","dependencies":{"dayjs":"^1","@s/x":"2"}}' }, '1.2.3').dependencies, ['dayjs', '@s/x']);
+    assert.equal(refusal(() => checkPackageRoot({ paths, hostJson, packageJson: '{"version":"1.2.3","dependencies":["dayjs"]}' }, '1.2.3')).code, 'PACKAGE_INVALID');
   });
 
   it('names both versions when they differ', () => {
