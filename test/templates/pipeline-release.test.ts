@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
@@ -42,7 +42,8 @@ async function checkout(packageVersion: string, variant: 'good' | 'broken' = 'go
   const app = path.join(workspace, appDirectory);
   await stageAppAsVersion(sampleAppDir, app, packageVersion);
   await copyFile(path.join(repositoryRoot, 'templates', 'host.json'), path.join(app, 'host.json'));
-  if (variant === 'broken') await writeFile(path.join(app, 'dist', 'src', 'functions', 'orders.js'), 'throw new Error("this build is broken on purpose");\n');
+  // Broken in its source: the pipeline (and the CLI) build it, so a broken dist/ would be rebuilt away.
+  if (variant === 'broken') await appendFile(path.join(app, 'src', 'functions', 'orders.ts'), '\nthrow new Error("this build is broken on purpose");\n');
   return workspace;
 }
 
