@@ -96,10 +96,11 @@ async function deploy(input: { appName: string; sha256: string }): Promise<{ dep
   const platform = await runtime.platform();
   const app = await platform.get(input.appName);
   if (app?.deployment?.sha256 === input.sha256 && app.state === 'running') return { deployed: false };
-  if (!(await runtime.packages.has(input.sha256))) {
+  const kept = await runtime.packages.localPath(input.sha256);
+  if (kept === undefined) {
     throw new RouterError('INTERNAL', `The package of this release (sha256 ${input.sha256.slice(0, 12)}…) is no longer kept under ${runtime.settings.dataDir}; release it again.`);
   }
-  await platform.deploy(input.appName, { path: runtime.packages.pathOf(input.sha256), sha256: input.sha256 });
+  await platform.deploy(input.appName, { path: kept, sha256: input.sha256 });
   return { deployed: true };
 }
 
@@ -144,10 +145,12 @@ async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ 
   }
   const [app, appRecord] = await Promise.all([platform.get(release.appName), runtime.appRecords.get(release.appName)]);
   const healthy = appRecord.healthyPackage;
-  if (app?.deployment?.sha256 !== input.sha256) {
+  const runsFailed = app?.deployment?.sha256 === input.sha256;
+  const healthyPath = runsFailed && healthy !== undefined && healthy !== input.sha256 ? await runtime.packages.localPath(healthy) : undefined;
+  if (!runsFailed) {
     cleanup.push(`The app ${release.appName} still runs ${release.previous ?? 'its previous package'}.`);
-  } else if (healthy !== undefined && healthy !== input.sha256 && (await runtime.packages.has(healthy))) {
-    await platform.deploy(release.appName, { path: runtime.packages.pathOf(healthy), sha256: healthy });
+  } else if (healthy !== undefined && healthyPath !== undefined) {
+    await platform.deploy(release.appName, { path: healthyPath, sha256: healthy });
     cleanup.push(`The package of ${release.previous ?? 'the previous version'} was deployed again to ${release.appName}.`);
   } else {
     cleanup.push(`The app ${release.appName} still runs the failed package: no earlier healthy package is kept for it. Release a fixed patch.`);

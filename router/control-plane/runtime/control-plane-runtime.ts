@@ -13,6 +13,7 @@ import { AzurePlatform } from '../../../deployer/platform/azure/azure-platform.j
 import { LocalPlatform } from '../../../deployer/platform/local/local-platform.js';
 import { PackageIntake } from '../../releases/package/package-intake.js';
 import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
+import { BlobKeptPackageMirror } from '../packages/blob-kept-package-mirror.js';
 import { KeptPackages } from '../packages/kept-packages.js';
 import { reconcilePlatform } from '../reconciliation/platform-reconciliation.js';
 import { AppRecords } from '../storage/app-records.js';
@@ -44,10 +45,17 @@ export class ControlPlaneRuntime {
     const table = new ControlPlaneTable(settings.storage);
     this.claims = new ReleaseClaims(table);
     this.appRecords = new AppRecords(table);
-    this.packages = new KeptPackages(path.join(settings.dataDir, 'packages'));
     this.intake = new PackageIntake({ packageDirectories: settings.packageDirs, stagingDir: path.join(settings.dataDir, 'staging') });
-    const platformLog = logger.child({ component: 'platform' });
     const platform = settings.platform;
+    // On Azure each instance has its own disk: a release's steps may run on one that did not take its package in.
+    this.packages = new KeptPackages({
+      root: path.join(settings.dataDir, 'packages'),
+      limits: this.intake.limits,
+      ...(platform.kind === 'azure' ? {
+        mirror: new BlobKeptPackageMirror({ ...platform.azure.packageStorage, routerId: settings.routerId, logger: logger.child({ component: 'kept-packages' }) }),
+      } : {}),
+    });
+    const platformLog = logger.child({ component: 'platform' });
     if (platform.kind === 'azure') {
       this.#platform = new AzurePlatform({ ...platform.azure, owner: settings.routerId, logger: platformLog });
       this.#local = undefined;

@@ -116,8 +116,8 @@ describe('release steps run twice', () => {
     const app = await runtime.platform().then((p) => p.get(plan.appName));
     assert.equal(app?.deployment?.sha256, healthy);
     await twice(activityNames.finish, { routeKey: '1.0', releaseId: 'release-1.0.1-test', sha256, keepPackage: false });
-    assert.equal(await runtime.packages.has(sha256), false, 'the failed package is not kept');
-    assert.equal(await runtime.packages.has(healthy!), true, 'the healthy one is');
+    assert.equal(await runtime.packages.localPath(sha256), undefined, 'the failed package is not kept');
+    assert.notEqual(await runtime.packages.localPath(healthy!), undefined, 'the healthy one is');
     assert.deepEqual(findEntry((await runtime.store.read()).map, '1.0')?.versions, ['1.0.0']);
   });
 
