@@ -1,6 +1,6 @@
 // durable-router's own resources: the shared storage account, the control plane (a Function App
-// on Flex Consumption), the front door (Azure Container Apps), one user-assigned identity and
-// the monitoring they report to. See README.md for the deployment step by step.
+// on Flex Consumption), the front door (Azure Container Apps), a user-assigned identity for each
+// and the monitoring they report to. See README.md for the deployment step by step.
 targetScope = 'resourceGroup'
 
 @description('The router id: 1 to 16 lower-case letters and digits, starting with a letter (part of app and task hub names).')
@@ -30,7 +30,7 @@ param appsPlanSku string = 'FC1'
 @description('The front door\'s image, e.g. <registry>.azurecr.io/durable-router:0.1.0 (built from the repository\'s Dockerfile).')
 param frontDoorImage string
 
-@description('Name of an Azure Container Registry in this resource group that holds the image; the identity gets AcrPull on it. Empty: a public image.')
+@description('Name of an Azure Container Registry in this resource group that holds the image; the front door\'s identity gets AcrPull on it. Empty: a public image.')
 param containerRegistryName string = ''
 
 @description('At most this many front door replicas (at least 2 always run).')
@@ -45,7 +45,7 @@ param frontDoorWorkers int = 1
 @description('At most this many control plane instances (Flex Consumption scale-out limit).')
 param controlPlaneMaximumInstanceCount int = 40
 
-@description('Give the identity Reader on the subscription (the control plane checks that an app name is free, a subscription-level call). Needs Owner or User Access Administrator on the subscription; false: assign it yourself.')
+@description('Give the control plane\'s identity Reader on the subscription (the control plane checks that an app name is free, a subscription-level call). Needs Owner or User Access Administrator on the subscription; false: assign it yourself.')
 param grantSubscriptionReader bool = true
 
 @description('What operators present as "Authorization: Bearer <key>" to the front door\'s /admin API (at least 16 characters).')
@@ -77,7 +77,8 @@ param controlPlaneKey string
 
 var suffix = uniqueString(subscription().id, resourceGroup().id, routerId)
 var storageAccountName = 'stdr${suffix}'
-var identityName = 'dr-${routerId}-identity'
+var controlPlaneIdentityName = 'dr-${routerId}-control-identity'
+var frontDoorIdentityName = 'dr-${routerId}-frontdoor-identity'
 var workspaceName = 'dr-${routerId}-logs'
 var insightsName = 'dr-${routerId}-insights'
 var controlPlaneAppName = 'dr-${routerId}-control-${suffix}'
@@ -91,7 +92,7 @@ var controlPlaneDeploymentContainerName = 'control-plane-deployment'
 var frontDoorPort = 8080
 
 // Built-in role definition ids (the same in every tenant).
-var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+var storageTableDataReader = '76199698-9eea-4c19-bc75-cec21354c6b6' // Storage Table Data Reader
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
 
@@ -135,26 +136,34 @@ resource controlPlaneDeploymentContainer 'Microsoft.Storage/storageAccounts/blob
 // Built here rather than stored: the control plane gives it to every app it creates (AzureWebJobsStorage).
 var storageConnectionString = 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: identityName
+// Two identities, each with only what its process does: the control plane manages apps (and
+// reaches storage with the account key it hands to them); the internet-facing front door only
+// reads the router's tables.
+resource controlPlaneIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: controlPlaneIdentityName
   location: location
 }
 
-resource tableDataRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, storageTableDataContributor)
+resource frontDoorIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: frontDoorIdentityName
+  location: location
+}
+
+resource tableReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, frontDoorIdentity.id, storageTableDataReader)
   scope: storage
   properties: {
-    principalId: identity.properties.principalId
+    principalId: frontDoorIdentity.properties.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataReader)
   }
 }
 
 resource blobDataRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, storageBlobDataContributor)
+  name: guid(storage.id, controlPlaneIdentity.id, storageBlobDataContributor)
   scope: storage
   properties: {
-    principalId: identity.properties.principalId
+    principalId: controlPlaneIdentity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
   }
@@ -164,7 +173,7 @@ module appsGroupRoles 'modules/apps-group-roles.bicep' = {
   name: 'dr-${routerId}-apps-group-roles'
   scope: resourceGroup(appsResourceGroup)
   params: {
-    principalId: identity.properties.principalId
+    principalId: controlPlaneIdentity.properties.principalId
   }
 }
 
@@ -172,7 +181,7 @@ module subscriptionReader 'modules/subscription-reader.bicep' = if (grantSubscri
   name: 'dr-${routerId}-subscription-reader'
   scope: subscription()
   params: {
-    principalId: identity.properties.principalId
+    principalId: controlPlaneIdentity.properties.principalId
   }
 }
 
@@ -181,10 +190,10 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing =
 }
 
 resource acrPullRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(containerRegistryName)) {
-  name: guid(resourceGroup().id, containerRegistryName, identity.id, acrPull)
+  name: guid(resourceGroup().id, containerRegistryName, frontDoorIdentity.id, acrPull)
   scope: registry
   properties: {
-    principalId: identity.properties.principalId
+    principalId: frontDoorIdentity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPull)
   }
@@ -231,7 +240,7 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
-      '${identity.id}': {}
+      '${controlPlaneIdentity.id}': {}
     }
   }
   properties: {
@@ -244,7 +253,7 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
           value: '${storage.properties.primaryEndpoints.blob}${controlPlaneDeploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identity.id
+            userAssignedIdentityResourceId: controlPlaneIdentity.id
           }
         }
       }
@@ -271,7 +280,7 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'AZURE_CLIENT_ID'
-          value: identity.properties.clientId
+          value: controlPlaneIdentity.properties.clientId
         }
         {
           name: 'ROUTER_PLATFORM'
@@ -355,7 +364,7 @@ resource frontDoor 'Microsoft.App/containerApps@2024-03-01' = {
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
-      '${identity.id}': {}
+      '${frontDoorIdentity.id}': {}
     }
   }
   properties: {
@@ -371,7 +380,7 @@ resource frontDoor 'Microsoft.App/containerApps@2024-03-01' = {
       registries: empty(containerRegistryName) ? [] : [
         {
           server: '${containerRegistryName}${environment().suffixes.acrLoginServer}'
-          identity: identity.id
+          identity: frontDoorIdentity.id
         }
       ]
       secrets: [
@@ -425,7 +434,7 @@ resource frontDoor 'Microsoft.App/containerApps@2024-03-01' = {
             }
             {
               name: 'AZURE_CLIENT_ID'
-              value: identity.properties.clientId
+              value: frontDoorIdentity.properties.clientId
             }
             {
               name: 'ROUTER_ADMIN_KEY'
@@ -494,4 +503,5 @@ output frontDoorUrl string = 'https://${frontDoor.properties.configuration.ingre
 output controlPlaneAppName string = controlPlane.name
 output controlPlaneUrl string = 'https://${controlPlane.properties.defaultHostName}'
 output storageAccountName string = storage.name
-output identityClientId string = identity.properties.clientId
+output controlPlaneIdentityClientId string = controlPlaneIdentity.properties.clientId
+output frontDoorIdentityClientId string = frontDoorIdentity.properties.clientId
