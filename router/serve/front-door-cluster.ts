@@ -7,11 +7,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { RunningFrontDoor } from '../front-door/serve-front-door.js';
-import { serveStandaloneFrontDoor } from './standalone-front-door.js';
-import type { ServeSettings } from './serve-settings.js';
 
 export interface ServingFrontDoor {
-  /** Where it listens, e.g. "http://127.0.0.1:7070". */
+  /** Where it listens once every worker does, e.g. "http://127.0.0.1:7070". */
   readonly url: string;
   /** Settles with the process's exit code once every worker has stopped. */
   readonly stopped: Promise<number>;
@@ -22,8 +20,12 @@ const restartDelayMs = { first: 500, max: 30_000 };
 /** A worker that lived this long before dying was not crash-looping: its replacement starts at once. */
 const healthyLifetimeMs = 10_000;
 
-/** In a cluster worker: serve, and close (once) when told to stop or when the primary goes away. */
-export async function serveAsWorker(settings: ServeSettings, logger: Logger): Promise<void> {
+/**
+ * In a cluster worker: serve the front door `start` builds (listening on the cluster's shared
+ * port, without its own signal handling), and close it once when told to stop or when the
+ * primary goes away.
+ */
+export async function serveAsWorker(start: () => Promise<RunningFrontDoor>, logger: Logger): Promise<void> {
   // Listened for before the server starts: a stop that arrives while it starts must not kill it mid-way.
   let stopRequested = false;
   const started: { frontDoor?: RunningFrontDoor } = {};
@@ -42,11 +44,12 @@ export async function serveAsWorker(settings: ServeSettings, logger: Logger): Pr
   };
   for (const signal of signals) process.on(signal, close);
   process.on('disconnect', close);
-  started.frontDoor = await serveStandaloneFrontDoor(settings, logger, { handleSignals: false });
+  started.frontDoor = await start();
   if (stopRequested) close();
 }
 
-export async function serveWithWorkers(settings: ServeSettings, logger: Logger): Promise<ServingFrontDoor> {
+export async function serveWithWorkers(options: { readonly workers: number; readonly host: string; readonly logger: Logger }): Promise<ServingFrontDoor> {
+  const { workers, host: configuredHost, logger } = options;
   let stopping = false;
   let delayMs = restartDelayMs.first;
   const startedAt = new Map<Worker, number>();
@@ -62,8 +65,10 @@ export async function serveWithWorkers(settings: ServeSettings, logger: Logger):
     return worker;
   };
   const url = new Promise<string>((resolve, reject) => {
-    cluster.once('listening', (_worker, address) => {
-      const host = address.address === null || address.address === undefined ? settings.host : address.address;
+    let listening = 0;
+    cluster.on('listening', (_worker, address) => {
+      if (++listening !== workers) return;
+      const host = address.address === null || address.address === undefined ? configuredHost : address.address;
       resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
     });
     cluster.on('exit', (worker, code, signal) => {
@@ -95,7 +100,7 @@ export async function serveWithWorkers(settings: ServeSettings, logger: Logger):
     for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
   };
   for (const signal of signals) process.on(signal, stop);
-  for (let i = 0; i < settings.workers; i++) fork();
+  for (let i = 0; i < workers; i++) fork();
   try {
     return { url: await url, stopped };
   } catch (error) {

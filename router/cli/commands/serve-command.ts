@@ -21,7 +21,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<voi
   });
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   if (cluster.isWorker) {
-    await serveAsWorker(settings, logger);
+    await serveAsWorker(() => serveStandaloneFrontDoor(settings, logger, { handleSignals: false }), logger);
     return;
   }
   if (settings.workers === 1) {
@@ -30,7 +30,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<voi
     await frontDoor.closed;
     return;
   }
-  const serving = await serveWithWorkers(settings, logger);
+  const serving = await serveWithWorkers({ workers: settings.workers, host: settings.host, logger });
   process.stdout.write(banner(serving.url, settings));
   process.exitCode = await serving.stopped;
 }

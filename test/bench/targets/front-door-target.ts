@@ -1,5 +1,7 @@
 import cluster from 'node:cluster';
-import { buildFrontDoor } from '../../../router/front-door/build-front-door.js';
+import { pino } from 'pino';
+import { serveAsWorker, serveWithWorkers } from '../../../router/serve/front-door-cluster.js';
+import { serveFrontDoor, type RunningFrontDoor } from '../../../router/front-door/serve-front-door.js';
 import type { InstanceOwnerSource } from '../../../router/front-door/instance-owner-cache.js';
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
 import type { VersionMap } from '../../../shared/versions/version-map.js';
@@ -46,53 +48,37 @@ function versionMap(target: TargetConfig): VersionMap {
   };
 }
 
-async function serveFrontDoor(): Promise<number> {
-  const store = new MemoryVersionMapStore(versionMap(config));
-  const app = buildFrontDoor({
-    store,
+async function startFrontDoor(): Promise<RunningFrontDoor> {
+  const frontDoor = await serveFrontDoor({
+    port: 0,
+    host: '127.0.0.1',
+    handleSignals: false,
+    store: new MemoryVersionMapStore(versionMap(config)),
     trackingStore: config.instanceId === undefined ? undefined : new BenchTrackingStore(config.instanceId),
     adminKey: 'bench-admin-key-0123456789',
     routerKeys: testRouterKeys,
     connectionsPerApp: config.upstreamConnections,
     logger: false,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
   // Measure routing, not start-up: wait until the first version map has been loaded.
   for (;;) {
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    const ready = await frontDoor.app.inject({ method: 'GET', url: '/readyz' });
     if (ready.statusCode === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('the front door is not listening on a TCP port');
-  return address.port;
+  return frontDoor;
 }
 
+// The cluster is `durable-router serve --workers`'s own (router/serve/front-door-cluster.ts).
+const quiet = pino({ enabled: false });
 if (config.workers > 0 && cluster.isPrimary) {
-  let listening = 0;
-  let stopping = false;
-  cluster.on('message', (_worker, message: { port: number }) => {
-    listening += 1;
-    if (listening === config.workers) announceListening(message.port);
-  });
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    console.error(`front door worker ${worker.process.pid} exited (code ${code}, signal ${signal})`);
-    process.exit(1);
-  });
-  process.once('SIGTERM', () => {
-    stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-  });
-  for (let i = 0; i < config.workers; i++) cluster.fork();
+  const serving = await serveWithWorkers({ workers: config.workers, host: '127.0.0.1', logger: quiet });
+  announceListening(Number(new URL(serving.url).port));
+  process.exitCode = await serving.stopped;
 } else if (cluster.isWorker) {
-  exitNormallyOnSigterm();
-  const port = await serveFrontDoor();
-  process.send?.({ port });
+  await serveAsWorker(startFrontDoor, quiet);
 } else {
   exitNormallyOnSigterm();
-  announceListening(await serveFrontDoor());
+  const frontDoor = await startFrontDoor();
+  announceListening(Number(new URL(frontDoor.url).port));
 }
