@@ -12,6 +12,7 @@ import { Agent, request as send } from 'undici';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { AdminKey } from '../front-door/admin-key.js';
 import { publicBaseUrl } from '../front-door/url-rewriting.js';
+import type { TrustedProxies } from '../front-door/trusted-proxies.js';
 
 export interface ControlPlaneTarget {
   /** Base URL of the control plane app, e.g. "http://127.0.0.1:7080". */
@@ -25,6 +26,8 @@ export interface ControlPlaneForwardingOptions {
   readonly adminKey: AdminKey;
   /** How clients reach the router (else taken from each request's Host). */
   readonly publicUrl: string | undefined;
+  /** Peers whose X-Forwarded-Host and -Proto are believed. */
+  readonly trustedProxies: TrustedProxies;
 }
 
 interface Route {
@@ -107,7 +110,11 @@ async function forward(request: FastifyRequest, reply: FastifyReply, route: Rout
   }
   if (route.path === '/admin/releases' && response.statusCode === 202) {
     const id = (payload as { id?: unknown }).id;
-    const base = publicBaseUrl(options.publicUrl, request.headers.host, header(request.headers, 'x-forwarded-host'), header(request.headers, 'x-forwarded-proto'), protocol);
+    const trusted = options.trustedProxies.trusts(request.socket.remoteAddress);
+    const base = publicBaseUrl(
+      options.publicUrl, request.headers.host,
+      trusted ? header(request.headers, 'x-forwarded-host') : undefined, trusted ? header(request.headers, 'x-forwarded-proto') : undefined, protocol,
+    );
     if (typeof id === 'string' && base !== undefined) {
       const statusUrl = `${base}/admin/releases/${encodeURIComponent(id)}`;
       payload = { ...(payload as Record<string, unknown>), statusUrl };

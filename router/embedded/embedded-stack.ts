@@ -39,6 +39,9 @@ export interface EmbeddedStackOptions {
   /** ROUTER_APP_NAME_PREFIX and ROUTER_APP_QUOTA, for the control plane. */
   readonly appNamePrefix?: string | undefined;
   readonly appQuota?: number | undefined;
+  /** ROUTER_PUBLIC_URL and ROUTER_TRUSTED_PROXIES, for the front door. */
+  readonly publicUrl?: string | undefined;
+  readonly trustedProxies?: readonly string[] | undefined;
   /** Control plane timings (tests shorten them). */
   readonly drainPollMs?: number;
   readonly decommissionGraceMs?: number;
@@ -135,6 +138,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       routerKeys,
       appKeys: new TableAppKeyStore(storage, { secretsKey, clientOptions: noRetries }),
       controlPlane: { url: controlPlane.url, key: controlPlaneKey },
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
       logger,
       handleSignals: false,
     });

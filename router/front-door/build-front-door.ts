@@ -51,7 +51,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     versionMap: () => frontDoor.versionMap,
     ready: () => cache.loaded && !frontDoor.closing,
   });
-  registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminKey, publicUrl: config.publicUrl });
+  registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminKey, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
   registerInstancesRoute(app, { adminKey, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
   app.addHook('onReady', () => waitAtMost(cache.start(), firstLoadWaitMs));
   app.addHook('preClose', (done) => {

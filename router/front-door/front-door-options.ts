@@ -5,6 +5,7 @@ import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import type { AppKeySource } from './app-key-cache.js';
 import type { InstanceOwnerSource } from './instance-owner-cache.js';
+import { parseTrustedProxies, type TrustedProxies } from './trusted-proxies.js';
 
 export interface FrontDoorOptions {
   /** Where the version map lives; the front door only reads it. */
@@ -33,6 +34,11 @@ export interface FrontDoorOptions {
   readonly connectionsPerApp?: number | undefined;
   /** How clients reach the router, e.g. "https://router.example.com"; else taken from each request's Host. */
   readonly publicUrl?: string | undefined;
+  /**
+   * Peers (IP addresses or CIDR ranges) whose `X-Forwarded-Host`, `-Proto` and `-For` are believed:
+   * the load balancers in front of the router. Default none: those headers from clients are ignored.
+   */
+  readonly trustedProxies?: readonly string[] | undefined;
   /** How many instance owners are remembered. */
   readonly instanceCacheSize?: number | undefined;
   /** A pino logger, pino options, or false for none. */
@@ -54,6 +60,7 @@ export interface FrontDoorConfig {
   readonly connectionsPerApp: number;
   /** Normalized: origin plus path, without a trailing slash. */
   readonly publicUrl: string | undefined;
+  readonly trustedProxies: TrustedProxies;
   readonly instanceCacheSize: number;
   readonly logger: Logger | LoggerOptions | boolean;
   readonly controlPlane: ControlPlaneTarget | undefined;
@@ -78,7 +85,7 @@ const integerRanges = {
   instanceCacheSize: [0, 10_000_000],
   appKeyMaxAgeMs: [100, 3_600_000],
 } as const satisfies Record<string, readonly [number, number]>;
-const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'routerKeys', 'appKeys', 'publicUrl', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
+const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'routerKeys', 'appKeys', 'publicUrl', 'trustedProxies', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
 const routerKeyPattern = /^[A-Za-z0-9._~-]{16,256}$/;
 
 /** Validates the options once and fills in defaults; the result is frozen. */
@@ -112,6 +119,7 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     connectionsPerApp: integer(options, 'connectionsPerApp'),
     instanceCacheSize: integer(options, 'instanceCacheSize'),
     publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
+    trustedProxies: trustedProxiesOption(options.trustedProxies),
     logger: options.logger ?? frontDoorDefaults.logger,
     controlPlane: options.controlPlane === undefined ? undefined : checkControlPlane(options.controlPlane),
   });
@@ -142,6 +150,13 @@ function checkControlPlane(value: ControlPlaneTarget): ControlPlaneTarget {
     throw invalid(`options.controlPlane.key must be printable ASCII without spaces, at least ${minAdminKeyLength} characters.`);
   }
   return Object.freeze({ url: url.origin, key: value.key });
+}
+
+function trustedProxiesOption(value: readonly string[] | undefined): TrustedProxies {
+  if (value !== undefined && (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string'))) {
+    throw invalid('options.trustedProxies must be a list of IP addresses or CIDR ranges.');
+  }
+  return parseTrustedProxies(value ?? [], 'options.trustedProxies');
 }
 
 function integer(options: FrontDoorOptions, name: keyof typeof integerRanges): number {

@@ -1,3 +1,4 @@
+import type { TrustedProxies } from './trusted-proxies.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { RouterError } from '../../shared/errors/router-error.js';
@@ -28,6 +29,7 @@ const instanceOwnerTtlMs = 10 * 60_000;
  */
 export class FrontDoorProxy implements ExchangeContext {
   readonly publicUrl: string | undefined;
+  readonly trustedProxies: TrustedProxies;
   readonly log: FastifyBaseLogger;
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
@@ -40,6 +42,7 @@ export class FrontDoorProxy implements ExchangeContext {
 
   constructor(config: FrontDoorConfig, adminKey: AdminKey, log: FastifyBaseLogger, appKeys: AppKeyCache | undefined) {
     this.publicUrl = config.publicUrl;
+    this.trustedProxies = config.trustedProxies;
     this.#routerKeys = config.routerKeys;
     this.#keyCheck = new RouterKeyCheck(config.routerKeys);
     this.#appKeys = appKeys;

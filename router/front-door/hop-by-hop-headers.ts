@@ -33,10 +33,12 @@ export const routedVersionHeader = 'x-routed-version';
  * The headers sent to the app. `isAdminCredential` recognises an Authorization value carrying the
  * router's admin key, which never leaves the router; other Authorization values pass unchanged.
  * `x-functions-key` never passes: it is noted in `facts` and the proxy adds the app's own key.
+ * The client's `x-forwarded-*` are kept (and noted) only when `trustForwarded` (the peer is a
+ * trusted proxy); otherwise they are dropped and the router says what it saw itself.
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[], remoteAddress: string | undefined, protocol: 'http' | 'https',
-  isAdminCredential: (authorization: string) => boolean, facts: ClientRequestFacts,
+  isAdminCredential: (authorization: string) => boolean, facts: ClientRequestFacts, trustForwarded = false,
 ): string[] {
   const copied: string[] = [];
   let connection: string | undefined;
@@ -57,13 +59,13 @@ export function upstreamRequestHeaders(
       case 'keep-alive': case 'proxy-connection': case 'te': case 'upgrade': case 'trailer': case 'expect': case 'proxy-authorization':
         continue;
       case 'x-forwarded-for':
-        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        if (trustForwarded) forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         continue;
       case 'x-forwarded-host':
-        facts.forwardedHost ??= value;
+        if (trustForwarded) facts.forwardedHost ??= value;
         continue;
       case 'x-forwarded-proto':
-        facts.forwardedProto ??= value;
+        if (trustForwarded) facts.forwardedProto ??= value;
         continue;
       case 'x-functions-key':
         facts.functionsKey ??= value;

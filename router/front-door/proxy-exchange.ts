@@ -7,6 +7,7 @@ import { pathWithoutQuery } from '../../shared/secrets/loggable-path.js';
 import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from './error-response.js';
+import type { TrustedProxies } from './trusted-proxies.js';
 import {
   downstreamResponseHeaders, upstreamRequestHeaders, type AppResponseFacts, type ClientRequestFacts,
 } from './hop-by-hop-headers.js';
@@ -41,6 +42,7 @@ export interface UpstreamTarget {
 /** What every exchange shares with the proxy that created it. */
 export interface ExchangeContext {
   readonly publicUrl: string | undefined;
+  readonly trustedProxies: TrustedProxies;
   readonly log: FastifyBaseLogger;
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
@@ -99,7 +101,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
   ) {
-    this.upstreamHeaders = upstreamRequestHeaders(req.rawHeaders, req.socket.remoteAddress, 'http', context.isAdminCredential, this);
+    const peer = req.socket.remoteAddress;
+    this.upstreamHeaders = upstreamRequestHeaders(req.rawHeaders, peer, 'http', context.isAdminCredential, this, context.trustedProxies.trusts(peer));
     this.upstreamUrl = req.url as string;
   }
 

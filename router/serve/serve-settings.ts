@@ -9,6 +9,7 @@ import { describeStorageConnectionString } from '../../shared/storage/table-clie
 import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
 import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
 import { defaultRouterPort } from '../../shared/config/router-environment.js';
+import { parseTrustedProxies } from '../front-door/trusted-proxies.js';
 
 export const serveSettingNames = Object.freeze({
   port: 'ROUTER_PORT',
@@ -26,6 +27,7 @@ export const serveSettingNames = Object.freeze({
   controlPlaneUrl: 'ROUTER_CONTROL_PLANE_URL',
   controlPlaneKey: 'ROUTER_CONTROL_PLANE_KEY',
   publicUrl: 'ROUTER_PUBLIC_URL',
+  trustedProxies: 'ROUTER_TRUSTED_PROXIES',
   trackingStorePrefix: 'ROUTER_TRACKING_STORE_PREFIX',
 });
 
@@ -43,6 +45,8 @@ export interface ServeSettings {
   readonly secretsKey: string;
   readonly controlPlane: { readonly url: string; readonly key: string };
   readonly publicUrl: string | undefined;
+  /** Addresses and CIDR ranges whose X-Forwarded-* are believed. */
+  readonly trustedProxies: readonly string[];
   readonly trackingStorePrefix: string;
 }
 
@@ -95,6 +99,13 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
   }
   const publicUrl = read(names.publicUrl);
   if (publicUrl !== undefined && !isHttpUrl(publicUrl)) complain(names.publicUrl, 'must be an absolute http or https URL, e.g. https://router.example.com');
+  const trustedProxies = (read(names.trustedProxies) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  try {
+    parseTrustedProxies(trustedProxies, names.trustedProxies);
+  } catch (error) {
+    problems.push((error as Error).message.replace(/\.$/, ''));
+    named.push(names.trustedProxies);
+  }
   const trackingStorePrefix = read(names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
   if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(trackingStorePrefix)) complain(names.trackingStorePrefix, 'must be letters and digits, starting with a letter');
 
@@ -111,6 +122,7 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
     secretsKey,
     controlPlane: Object.freeze({ url: controlPlaneUrl, key: controlPlaneKey }),
     publicUrl,
+    trustedProxies: Object.freeze(trustedProxies),
     trackingStorePrefix,
   });
 }

@@ -28,6 +28,7 @@ export async function serveStandaloneFrontDoor(settings: ServeSettings, logger: 
     appKeys: new TableAppKeyStore(storage, { secretsKey: settings.secretsKey, clientOptions: noRetries }),
     controlPlane: settings.controlPlane,
     ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+    trustedProxies: settings.trustedProxies,
     logger,
     handleSignals: options.handleSignals ?? true,
   });

@@ -14,6 +14,10 @@ export interface RouterEnvironment {
   readonly secretsKey: string | undefined;
   readonly storage: string | undefined;
   readonly platform: 'local' | 'azure';
+  /** ROUTER_PUBLIC_URL: how clients reach the router. */
+  readonly publicUrl: string | undefined;
+  /** ROUTER_TRUSTED_PROXIES: peers whose X-Forwarded-* are believed (addresses, CIDR ranges). */
+  readonly trustedProxies: readonly string[];
 }
 
 export const defaultRouterPort = 7070;
@@ -28,6 +32,8 @@ export function readRouterEnvironment(env: NodeJS.ProcessEnv = process.env): Rou
     secretsKey: parseSecretsKey(env.ROUTER_SECRETS_KEY),
     storage: routerStorageFromEnvironment(env),
     platform: parsePlatform(env.ROUTER_PLATFORM),
+    publicUrl: nonEmpty(env.ROUTER_PUBLIC_URL),
+    trustedProxies: (env.ROUTER_TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
   };
 }
 

@@ -33,6 +33,7 @@ const frontDoorNotSet: Record<string, Reasons> = {
     [serveSettingNames.storageAccount]: 'the short identity-based form; the template gives the account\'s own Table endpoint instead',
   },
   'optional tuning': {
+    [serveSettingNames.trustedProxies]: 'ROUTER_PUBLIC_URL is set, so the URLs the router hands out never come from X-Forwarded-Host; list the environment\'s ingress addresses to pass clients\' X-Forwarded-For on to the apps',
     [serveSettingNames.trackingStorePrefix]: 'the default prefix, as on the control plane: set both or neither',
   },
 };
@@ -228,6 +229,7 @@ describe('infra/ against the code', () => {
     const setAndListed = reconciliationProblems({ ...frontDoorReconciliation(real), notSet: { ...frontDoorNotSet, 'optional tuning': { ROUTER_PORT: 'a wrong entry' } } });
     assert.deepEqual(setAndListed, [
       'front door: ROUTER_PORT is set by the templates and listed as optional tuning',
+      'front door: reads ROUTER_TRUSTED_PROXIES, which the templates do not set and no list explains',
       'front door: reads ROUTER_TRACKING_STORE_PREFIX, which the templates do not set and no list explains',
     ]);
   });

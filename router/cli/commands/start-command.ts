@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import { readRouterEnvironment } from '../../../shared/config/router-environment.js';
+import { parseTrustedProxies } from '../../front-door/trusted-proxies.js';
 import { devStorageConnectionString } from '../../../shared/storage/azurite.js';
 import { readBackendsFile } from '../../embedded/backends-file.js';
 import { readAzurePlatformSettings } from '../../../deployer/platform/azure/azure-platform-settings.js';
@@ -16,6 +17,7 @@ function packageDirectories(): string[] {
 
 export async function runStartCommand(options: { backends?: string | undefined; dataDir: string }): Promise<void> {
   const environment = readRouterEnvironment();
+  parseTrustedProxies(environment.trustedProxies);
   // Refused here, before anything starts, with the message the control plane would give.
   // Without storage of its own, the packages go to the embedded Azurite's blob service: any dev account string stands in for it.
   if (environment.platform === 'azure') readAzurePlatformSettings({ ...process.env, ...(environment.storage === undefined ? { ROUTER_STORAGE: devStorageConnectionString('http://127.0.0.1:1/devstoreaccount1', 'http://127.0.0.1:2/devstoreaccount1') } : {}) });
@@ -34,6 +36,8 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     appNamePrefix: process.env.ROUTER_APP_NAME_PREFIX,
     appQuota: process.env.ROUTER_APP_QUOTA === undefined ? undefined : Number(process.env.ROUTER_APP_QUOTA),
     backends,
+    publicUrl: environment.publicUrl,
+    trustedProxies: environment.trustedProxies,
     logger,
   });
 

@@ -226,7 +226,7 @@ describe('front door', () => {
       const seen = result.json<{ headers: Record<string, string> }>().headers;
       for (const name of ['x-client-hop', 'keep-alive', 'te', 'proxy-authorization']) assert.equal(seen[name], undefined, name);
       assert.equal(seen['x-end'], 'kept');
-      assert.equal(seen['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+      assert.equal(seen['x-forwarded-for'], '127.0.0.1', 'a client\'s own X-Forwarded-For is not believed');
       assert.equal(seen['x-forwarded-proto'], 'http');
       assert.equal(seen['x-forwarded-host'], new URL(base).host);
       assert.equal(seen.host, new URL(app11.url).host, 'the app gets its own host');
@@ -527,6 +527,29 @@ describe('front door', () => {
       assert.equal(big.body.length, 70 * 1024 + JSON.stringify({ statusQueryGetUri: `${app11.url}${durable}/instances/x`, padding: '', tail: '' }).length, 'every byte as the app sent it');
       const gzip = await http(`${base}/api/gzip-json`);
       assert.match(gzip.body.toString(), new RegExp(app11.url.replaceAll('.', '\\.')));
+    });
+
+    it('believes X-Forwarded-Host and -Proto only from a trusted proxy', async () => {
+      const spoofed = ['X-Forwarded-Host', 'evil.example', 'X-Forwarded-Proto', 'https'];
+      const fromClient = await durableHttp(`${base}${durable}/orchestrators/Hello`, { method: 'POST', headers: spoofed });
+      assert.equal(fromClient.status, 202);
+      assert.ok(fromClient.headers.location?.startsWith(`${base}${durable}/instances/`), fromClient.headers.location);
+      assert.ok(fromClient.json<Record<string, string>>().statusQueryGetUri?.startsWith(`${base}/runtime/`));
+      assert.ok(!fromClient.body.toString().includes('evil.example'));
+
+      const behindProxy = buildFrontDoor({
+        store, trackingStore: createTrackingReader(azurite.connectionString), adminKey, routerKeys, appKeys, trustedProxies: ['127.0.0.0/8', '::1'], logger: false,
+      });
+      const proxyBase = await listen(behindProxy);
+      try {
+        const fromProxy = await durableHttp(`${proxyBase}${durable}/orchestrators/Hello`, { method: 'POST', headers: ['X-Forwarded-Host', 'router.example.com', 'X-Forwarded-Proto', 'https'] });
+        assert.ok(fromProxy.headers.location?.startsWith(`https://router.example.com${durable}/instances/`), fromProxy.headers.location);
+        const release = await http(`${proxyBase}/admin/versions`, { headers: ['Authorization', `Bearer ${adminKey}`, 'X-Forwarded-Host', 'router.example.com'] });
+        assert.equal(release.status, 200);
+      } finally {
+        await behindProxy.close();
+      }
+      assert.throws(() => buildFrontDoor({ store, adminKey, routerKeys, trustedProxies: ['10.0.0.0/99'], logger: false }), /trustedProxies lists "10\.0\.0\.0\/99"/);
     });
 
     it('rewrites to the configured public URL when there is one', async () => {

@@ -43,15 +43,28 @@ describe('upstreamRequestHeaders', () => {
     assert.equal(facts.host, 'router.example');
   });
 
-  it('appends the client to x-forwarded-for and keeps the first proxy\'s proto and host', () => {
+  const forwarded = [
+    'host', 'internal:7070', 'x-forwarded-for', '203.0.113.7', 'X-Forwarded-For', '10.1.1.1',
+    'x-forwarded-proto', 'https', 'x-forwarded-host', 'router.example.com',
+  ];
+
+  it('from a trusted proxy: appends the peer to x-forwarded-for and keeps the first proxy\'s proto and host', () => {
     const facts = requestFacts();
-    const out = upstreamRequestHeaders([
-      'host', 'internal:7070', 'x-forwarded-for', '203.0.113.7', 'X-Forwarded-For', '10.1.1.1',
-      'x-forwarded-proto', 'https', 'x-forwarded-host', 'router.example.com',
-    ], '10.0.0.9', 'http', isAdmin, facts);
+    const out = upstreamRequestHeaders(forwarded, '10.0.0.9', 'http', isAdmin, facts, true);
     assert.deepEqual(pairs(out), [
       ['x-forwarded-for', '203.0.113.7, 10.1.1.1, 10.0.0.9'], ['x-forwarded-proto', 'https'], ['x-forwarded-host', 'router.example.com'],
     ]);
+    assert.equal(facts.forwardedHost, 'router.example.com');
+  });
+
+  it('from anyone else: drops the client\'s x-forwarded-* and says what the router saw', () => {
+    const facts = requestFacts();
+    const out = upstreamRequestHeaders(forwarded, '198.51.100.4', 'http', isAdmin, facts);
+    assert.deepEqual(pairs(out), [
+      ['x-forwarded-for', '198.51.100.4'], ['x-forwarded-proto', 'http'], ['x-forwarded-host', 'internal:7070'],
+    ]);
+    assert.equal(facts.forwardedHost, undefined);
+    assert.equal(facts.forwardedProto, undefined);
   });
 
   it('never forwards the admin key, but forwards the apps\' own Authorization', () => {

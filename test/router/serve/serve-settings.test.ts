@@ -61,6 +61,8 @@ describe('serve settings', () => {
     const short = refusal({ ...valid, ROUTER_SECRETS_KEY: 'too-short-secret', ROUTER_DURABLE_KEY: 'has spaces in it, not url-safe' });
     assert.deepEqual(short.settings.sort(), ['ROUTER_DURABLE_KEY', 'ROUTER_SECRETS_KEY']);
     assert.ok(!short.message.includes('too-short-secret') && !short.message.includes('has spaces'), short.message);
+    assert.deepEqual(refusal({ ...valid, ROUTER_TRUSTED_PROXIES: '10.0.0.0/8, proxy.example' }).settings, ['ROUTER_TRUSTED_PROXIES']);
+    assert.deepEqual(readServeSettings({ ...valid, ROUTER_TRUSTED_PROXIES: '10.0.0.0/8, ::1' }).trustedProxies, ['10.0.0.0/8', '::1']);
     const badStorage = refusal({ ...valid, ROUTER_STORAGE: `AccountName=stdrexample;AccountKey=${accountKey};Oops` });
     assert.ok(!badStorage.message.includes(accountKey), badStorage.message);
   });
