@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request as send } from 'undici';
 import { RouterError } from '../../shared/errors/router-error.js';
-import type { AdminKey } from '../front-door/admin-key.js';
+import type { AdminGate } from '../front-door/admin-gate.js';
 import { publicBaseUrl } from '../front-door/url-rewriting.js';
 import type { TrustedProxies } from '../front-door/trusted-proxies.js';
 
@@ -23,7 +23,8 @@ export interface ControlPlaneTarget {
 
 export interface ControlPlaneForwardingOptions {
   readonly controlPlane: ControlPlaneTarget | undefined;
-  readonly adminKey: AdminKey;
+  /** The admin key check (with its rate limit and audit log). */
+  readonly adminGate: AdminGate;
   /** How clients reach the router (else taken from each request's Host). */
   readonly publicUrl: string | undefined;
   /** Peers whose X-Forwarded-Host and -Proto are believed. */
@@ -59,24 +60,49 @@ export function registerControlPlaneForwarding(app: FastifyInstance, options: Co
     // Bodies are forwarded as they arrive: no parsing, no buffering (a package can be large).
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.addHook('onRequest', async (request, reply) => {
-      if (!options.adminKey.matchesAuthorization(request.headers.authorization)) {
-        void reply.header('www-authenticate', 'Bearer');
-        throw new RouterError('UNAUTHORIZED');
-      }
-    });
+    scope.addHook('onRequest', options.adminGate.check);
     for (const route of routes) {
       scope.route({
         method: route.method,
         url: route.path,
         bodyLimit: Number.MAX_SAFE_INTEGER,
-        handler: (request, reply) => forward(request, reply, route, options, agent),
+        handler: (request, reply) => forwardAudited(request, reply, route, options, agent),
       });
     }
   });
 }
 
-async function forward(request: FastifyRequest, reply: FastifyReply, route: Route, options: ControlPlaneForwardingOptions, agent: Agent): Promise<unknown> {
+/** Every change (not the reads) leaves one audit line, whatever its outcome. */
+async function forwardAudited(request: FastifyRequest, reply: FastifyReply, route: Route, options: ControlPlaneForwardingOptions, agent: Agent): Promise<unknown> {
+  const client = options.adminGate.clientOf(request);
+  const trusted = options.trustedProxies.trusts(request.socket.remoteAddress);
+  const params = request.params as Record<string, string | undefined>;
+  const subject = { ...(params['routeKey'] === undefined ? {} : { routeKey: params['routeKey'] }), ...(params['id'] === undefined ? {} : { releaseId: params['id'] }) };
+  try {
+    const answer = await forward(request, reply, route, options, agent, trusted);
+    if (route.method !== 'GET') {
+      const payload = answer.payload as { id?: unknown; error?: { code?: unknown } } | undefined;
+      options.adminGate.audit(request, client, {
+        status: answer.status,
+        outcome: answer.status < 400 ? 'accepted' : 'refused',
+        ...subject,
+        ...(typeof payload?.id === 'string' ? { releaseId: payload.id } : {}),
+        ...(typeof payload?.error?.code === 'string' ? { code: payload.error.code } : {}),
+      });
+    }
+    return answer.sent;
+  } catch (error) {
+    if (route.method !== 'GET') {
+      const failure = error instanceof RouterError ? { status: error.status, code: error.code } : { status: 500, code: 'INTERNAL' };
+      options.adminGate.audit(request, client, { ...failure, outcome: 'failed', ...subject });
+    }
+    throw error;
+  }
+}
+
+async function forward(
+  request: FastifyRequest, reply: FastifyReply, route: Route, options: ControlPlaneForwardingOptions, agent: Agent, trusted: boolean,
+): Promise<{ status: number; payload: unknown; sent: unknown }> {
   const controlPlane = options.controlPlane;
   if (controlPlane === undefined) {
     throw new RouterError('CONTROL_PLANE_UNAVAILABLE', 'This front door has no control plane configured, so it cannot release or change versions; routing is not affected.');
@@ -110,7 +136,6 @@ async function forward(request: FastifyRequest, reply: FastifyReply, route: Rout
   }
   if (route.path === '/admin/releases' && response.statusCode === 202) {
     const id = (payload as { id?: unknown }).id;
-    const trusted = options.trustedProxies.trusts(request.socket.remoteAddress);
     const base = publicBaseUrl(
       options.publicUrl, request.headers.host,
       trusted ? header(request.headers, 'x-forwarded-host') : undefined, trusted ? header(request.headers, 'x-forwarded-proto') : undefined, protocol,
@@ -121,7 +146,8 @@ async function forward(request: FastifyRequest, reply: FastifyReply, route: Rout
       void reply.header('location', statusUrl);
     }
   }
-  return reply.code(response.statusCode).header('content-type', 'application/json; charset=utf-8').send(payload);
+  const sent = reply.code(response.statusCode).header('content-type', 'application/json; charset=utf-8').send(payload);
+  return { status: response.statusCode, payload, sent };
 }
 
 function forwardedHeaders(request: FastifyRequest, key: string): Record<string, string> {

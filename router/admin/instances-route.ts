@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { InstancePage, InstanceQuery } from '../../shared/tracking-store/instance-query.js';
 import type { VersionMap } from '../../shared/versions/version-map.js';
-import type { AdminKey } from '../front-door/admin-key.js';
+import type { AdminGate } from '../front-door/admin-gate.js';
 import { describeInstance, parseInstancesQuery, type DescribedInstance } from './instances-query.js';
 
 /** Port: the tracking store as this route reads it (TrackingStoreReader is one). */
@@ -16,7 +16,8 @@ export interface InstanceQuerySource {
 }
 
 export interface InstancesRouteOptions {
-  readonly adminKey: AdminKey;
+  /** The admin key check (with its rate limit and audit log). */
+  readonly adminGate: AdminGate;
   /** The map the front door routes by; undefined until the first load. */
   readonly versionMap: () => VersionMap | undefined;
   /** The front door's tracking store; the route answers when it can also be queried. */
@@ -32,12 +33,7 @@ export interface InstancesAnswer {
 export function registerInstancesRoute(app: FastifyInstance, options: InstancesRouteOptions): void {
   const source = isInstanceQuerySource(options.trackingStore) ? options.trackingStore : undefined;
   app.get('/admin/instances', {
-    onRequest: async (request, reply) => {
-      if (!options.adminKey.matchesAuthorization(request.headers.authorization)) {
-        void reply.header('www-authenticate', 'Bearer');
-        throw new RouterError('UNAUTHORIZED');
-      }
-    },
+    onRequest: options.adminGate.check,
   }, async (request): Promise<InstancesAnswer> => {
     const map = options.versionMap();
     if (map === undefined) throw new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.');

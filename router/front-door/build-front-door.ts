@@ -8,6 +8,8 @@ import { AppKeyCache } from './app-key-cache.js';
 import { isProxiedPath } from './durable-route.js';
 import { FrontDoorProxy } from './front-door-proxy.js';
 import { registerFrontDoorRoutes } from './front-door-routes.js';
+import { AdminGate } from './admin-gate.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { resolveFrontDoorOptions, type FrontDoorConfig, type FrontDoorOptions } from './front-door-options.js';
 import { VersionMapCache } from './version-map-cache.js';
 
@@ -46,13 +48,14 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
   });
   appKeys?.start();
 
+  const adminGate = new AdminGate(adminKey, new FailedAuthLimiter(), config.trustedProxies);
   registerFrontDoorRoutes(app, {
-    adminKey,
+    adminGate,
     versionMap: () => frontDoor.versionMap,
     ready: () => cache.loaded && !frontDoor.closing,
   });
-  registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminKey, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
-  registerInstancesRoute(app, { adminKey, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
+  registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminGate, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
+  registerInstancesRoute(app, { adminGate, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
   app.addHook('onReady', () => waitAtMost(cache.start(), firstLoadWaitMs));
   app.addHook('preClose', (done) => {
     frontDoor.startClosing();

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
-import type { AdminKey } from './admin-key.js';
+import type { AdminGate } from './admin-gate.js';
 
 export interface FrontDoorRouteDeps {
-  readonly adminKey: AdminKey;
+  readonly adminGate: AdminGate;
   /** The map the proxy routes by; undefined until the first load. */
   readonly versionMap: () => VersionMap | undefined;
   readonly ready: () => boolean;
@@ -12,13 +12,6 @@ export interface FrontDoorRouteDeps {
 
 /** The routes Fastify answers itself: health, readiness, the version map, JSON errors. */
 export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRouteDeps): void {
-  const requireAdminKey = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!deps.adminKey.matchesAuthorization(request.headers.authorization)) {
-      void reply.header('www-authenticate', 'Bearer');
-      throw new RouterError('UNAUTHORIZED');
-    }
-  };
-
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -26,7 +19,7 @@ export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRou
     return reply.code(503).send({ status: 'not-ready', reason: 'the version map has not been loaded from the store yet' });
   });
 
-  app.get('/admin/versions', { onRequest: requireAdminKey }, async () => {
+  app.get('/admin/versions', { onRequest: deps.adminGate.check }, async () => {
     const map = deps.versionMap();
     if (map === undefined) throw new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.');
     return { current: map.current, versions: map.versions.map(describeVersion) };

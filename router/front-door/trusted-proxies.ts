@@ -48,3 +48,17 @@ export function trustedProxiesFromSetting(value: string | undefined, settingName
   const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   return parseTrustedProxies(entries, settingName);
 }
+
+/**
+ * The client's address: the peer's, or when the peer is a trusted proxy the nearest address in
+ * X-Forwarded-For that is not one (entries left of it are the client's own claims).
+ */
+export function clientAddressOf(peer: string | undefined, forwardedFor: string | undefined, trusted: TrustedProxies): string | undefined {
+  if (!trusted.trusts(peer) || forwardedFor === undefined) return peer;
+  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string;
+    if (!trusted.trusts(hop)) return isIP(hop) === 0 ? peer : hop;
+  }
+  return hops[0] ?? peer;
+}

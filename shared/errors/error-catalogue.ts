@@ -6,6 +6,7 @@ export const errorCatalogue = {
   INVALID_VERSION: { status: 400, message: 'The version is not a valid semantic version (expected "1.2.3" or "1.2").' },
   INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
   UNAUTHORIZED: { status: 401, message: 'A valid admin key is required (Authorization: Bearer <key>).' },
+  TOO_MANY_FAILED_AUTHENTICATIONS: { status: 429, message: 'Too many requests with a missing or wrong admin key came from this address; wait before trying again.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   VERSION_NOT_FOUND: { status: 404, message: 'No app is registered for that version.' },
   INSTANCE_NOT_FOUND: { status: 404, message: 'No orchestration instance has that id.' },
