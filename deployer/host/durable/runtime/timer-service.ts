@@ -26,6 +26,12 @@ export class TimerService {
         return;
       }
       this.timers.set(key, setTimeout(() => {
+        // setTimeout keeps a monotonic clock, the fire time is wall-clock: early by a millisecond, the
+        // orchestrator would wake at a currentUtcDateTime before its timer's. Wait out the rest.
+        if (Date.now() < Date.parse(fireAt)) {
+          arm();
+          return;
+        }
         this.timers.delete(key);
         if (!this.stopped) this.deliver(instanceId, executionId, timerFired(timerId, fireAt, new Date().toISOString()));
       }, Math.max(0, wait)));
