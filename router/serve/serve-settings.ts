@@ -53,12 +53,13 @@ export interface ServeSettings {
 export const maxWorkers = 64;
 const routerKeyPattern = /^[A-Za-z0-9._~-]{16,256}$/;
 
-export function readServeSettings(env: Readonly<Record<string, string | undefined>>): ServeSettings {
+/** `flags`: settings given on the command line instead, by name (e.g. ROUTER_WORKERS: "--workers"), so errors name what the user typed. */
+export function readServeSettings(env: Readonly<Record<string, string | undefined>>, flags: Readonly<Record<string, string>> = {}): ServeSettings {
   const names = serveSettingNames;
   const problems: string[] = [];
   const named: string[] = [];
   const complain = (name: string, problem: string): void => {
-    problems.push(`${name} ${problem}`);
+    problems.push(`${flags[name] === undefined ? name : `${flags[name]} (${name})`} ${problem}`);
     if (!named.includes(name)) named.push(name);
   };
   const read = (name: string): string | undefined => {

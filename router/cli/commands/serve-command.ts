@@ -13,12 +13,13 @@ export interface ServeCommandOptions {
 
 /** The front door alone, configured by the environment (see serveSettingNames); options given here win. */
 export async function runServeCommand(options: ServeCommandOptions): Promise<void> {
-  const settings = readServeSettings({
-    ...process.env,
-    ...(options.port === undefined ? {} : { [serveSettingNames.port]: options.port }),
-    ...(options.host === undefined ? {} : { [serveSettingNames.host]: options.host }),
-    ...(options.workers === undefined ? {} : { [serveSettingNames.workers]: options.workers }),
-  });
+  const given = { [serveSettingNames.port]: options.port, [serveSettingNames.host]: options.host, [serveSettingNames.workers]: options.workers };
+  const flags: Record<string, string> = { [serveSettingNames.port]: '--port', [serveSettingNames.host]: '--host', [serveSettingNames.workers]: '--workers' };
+  const onCommandLine = Object.entries(given).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const settings = readServeSettings(
+    { ...process.env, ...Object.fromEntries(onCommandLine) },
+    Object.fromEntries(onCommandLine.map(([name]) => [name, flags[name] as string])),
+  );
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   if (cluster.isWorker) {
     await serveAsWorker(() => serveStandaloneFrontDoor(settings, logger, { handleSignals: false }), logger);
