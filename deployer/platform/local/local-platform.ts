@@ -27,7 +27,7 @@
  * - One LocalPlatform per root at a time: operations on one app are serialised in this process,
  *   not across processes.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
@@ -159,7 +159,9 @@ export class LocalPlatform implements Platform {
           createdAt: new Date().toISOString(),
           settings: {},
         };
-        await mkdir(this.#appDir(request.appName), { recursive: true });
+        // Owner-only, like the record and the keys inside it: the app's settings hold secrets.
+        await mkdir(this.#appDir(request.appName), { recursive: true, mode: 0o700 });
+        await chmod(this.#appDir(request.appName), 0o700);
         // Keys first: an app exists only once its record does, and it has keys from then on.
         await ensureHostSecrets(this.#secretsDir(request.appName));
         await writeAppRecord(this.#appDir(request.appName), created);

@@ -14,7 +14,7 @@ import { routerAppSettings } from '../../app-configuration/app-settings.js';
 import type { ActivityDefinition } from '../durable/activity-definition.js';
 import { runActivity } from '../durable/outcome.js';
 import { activityNames } from '../function-names.js';
-import { controlPlaneRuntime } from '../runtime/control-plane-runtime.js';
+import { controlPlaneRuntime, type ControlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import { activateRelease, failReleaseApp, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry } from '../versions/version-changes.js';
 import { discardPackageUnlessHealthy } from './package-retention.js';
 import type { ReleaseKind } from './release-progress.js';
@@ -67,9 +67,17 @@ async function provision(input: { plan: ReleasePlan }): Promise<{ url: string }>
   return { url: app.url };
 }
 
-async function configure(input: { plan: ReleasePlan; appSettings: Readonly<Record<string, string>> }): Promise<{ configured: boolean }> {
+export interface ConfigureInput {
+  readonly plan: ReleasePlan;
+  readonly releaseId: string;
+  /** The names of the release's own settings; their values are kept sealed by release id. */
+  readonly settingNames: readonly string[];
+}
+
+async function configure(input: ConfigureInput): Promise<{ configured: boolean }> {
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
+  const appSettings = await releaseSettingsOf(runtime, input);
   const settings = routerAppSettings({
     routeKey: release.routeKey,
     version: release.version,
@@ -77,7 +85,7 @@ async function configure(input: { plan: ReleasePlan; appSettings: Readonly<Recor
     taskHub: release.taskHub,
     storageConnectionString: runtime.settings.storage,
     trackingStoreNamePrefix: runtime.settings.trackingStorePrefix,
-    appSettings: input.appSettings,
+    appSettings,
   });
   const fingerprint = settingsFingerprint(settings);
   const platform = await runtime.platform();
@@ -89,6 +97,18 @@ async function configure(input: { plan: ReleasePlan; appSettings: Readonly<Recor
   await platform.configure(release.appName, settings);
   await runtime.appRecords.setSettingsFingerprint(release.appName, fingerprint);
   return { configured: true };
+}
+
+async function releaseSettingsOf(runtime: ControlPlaneRuntime, input: ConfigureInput): Promise<Readonly<Record<string, string>>> {
+  if (input.settingNames.length === 0) return {};
+  const kept = await runtime.releaseSettings.get(input.releaseId);
+  const names = kept === undefined ? [] : Object.keys(kept).sort();
+  if (kept === undefined || names.join('\n') !== [...input.settingNames].sort().join('\n')) {
+    throw new RouterError('INTERNAL', `The settings of release ${input.releaseId} (${input.settingNames.join(', ')}) are no longer kept by the control plane; release again with its settings.`, {
+      details: { releaseId: input.releaseId, settingNames: [...input.settingNames] },
+    });
+  }
+  return kept;
 }
 
 async function deploy(input: { appName: string; sha256: string }): Promise<{ deployed: boolean }> {
@@ -159,9 +179,13 @@ async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ 
   return { cleanup };
 }
 
-/** The release is over: its claim goes, and so does its package unless an app runs it. */
+/**
+ * The release is over: its claim goes, so do its sealed settings (nothing reads them after
+ * configure: a failed patch keeps what it configured), and its package unless an app runs it.
+ */
 async function finish(input: { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean }): Promise<Record<string, never>> {
   const runtime = controlPlaneRuntime();
+  await runtime.releaseSettings.remove(input.releaseId);
   if (!input.keepPackage) await discardPackageUnlessHealthy(runtime, input.routeKey, input.sha256);
   await runtime.claims.release(input.routeKey, input.releaseId);
   return {};
@@ -185,7 +209,7 @@ function settingsFingerprint(settings: Readonly<Record<string, string>>): string
 export const releaseActivities: Readonly<Record<string, ActivityDefinition>> = {
   [activityNames.plan]: { handler: (input) => runActivity(() => plan(input as { version: string })) },
   [activityNames.provision]: { handler: (input) => runActivity(() => provision(input as { plan: ReleasePlan })) },
-  [activityNames.configure]: { handler: (input) => runActivity(() => configure(input as { plan: ReleasePlan; appSettings: Record<string, string> })) },
+  [activityNames.configure]: { handler: (input) => runActivity(() => configure(input as ConfigureInput)) },
   [activityNames.deploy]: { handler: (input) => runActivity(() => deploy(input as { appName: string; sha256: string })) },
   [activityNames.probe]: { handler: (input) => runActivity(() => probe(input as { appName: string })) },
   [activityNames.record]: { handler: (input) => runActivity(() => record(input as { plan: ReleasePlan; sha256: string })) },

@@ -63,10 +63,11 @@ export async function startRelease(request: HttpRequest, context: InvocationCont
         strategy: release.strategy,
         promote: release.promote,
         sha256,
-        appSettings: release.appSettings,
+        settingNames: Object.keys(release.appSettings).sort(),
         requestedAt: claim.claimedAt,
         health: { timeoutMs: runtime.settings.healthTimeoutMs, intervalMs: runtime.settings.healthIntervalMs },
       };
+      if (input.settingNames.length > 0) await runtime.releaseSettings.put(claim.releaseId, release.appSettings);
       await client.startNew(orchestrationNames.release, { instanceId: claim.releaseId, input });
       context.info(`Release ${claim.releaseId} started: ${release.version} from ${taken.origin} (${taken.files} files, sha256 ${sha256.slice(0, 12)}…)`);
     } catch (error) {
@@ -101,6 +102,7 @@ async function claimRouteKey(runtime: ControlPlaneRuntime, client: DurableClient
   const status = await readStatus(client, holder.releaseId);
   const stale = status === undefined ? Date.now() - Date.parse(holder.claimedAt) > unstartedClaimTimeoutMs : !isUnfinished(status);
   if (stale && (await runtime.claims.takeOver(holder, claim))) {
+    await runtime.releaseSettings.remove(holder.releaseId);
     context.warn(`Release ${claim.releaseId} took over the stale claim of ${holder.releaseId} on ${claim.routeKey}.`);
     await runtime.store.update((map) => failAbandonedProvisioning(map, claim.routeKey));
     return;
@@ -119,10 +121,11 @@ async function packageSource(request: HttpRequest, release: ReleaseRequest, uplo
   return { kind: 'upload', body: Readable.from([body]), declaredBytes: body.length };
 }
 
-/** A release refused before it started leaves nothing behind: no claim, no kept package. */
+/** A release refused before it started leaves nothing behind: no claim, no kept package, no kept settings. */
 async function giveUp(runtime: ControlPlaneRuntime, claim: ReleaseClaim, sha256: string | undefined, context: InvocationContext): Promise<void> {
   try {
     if (sha256 !== undefined) await discardPackageUnlessHealthy(runtime, claim.routeKey, sha256);
+    await runtime.releaseSettings.remove(claim.releaseId);
     await runtime.claims.release(claim.routeKey, claim.releaseId);
   } catch (error) {
     // The refusal is what the caller needs to see; a claim left behind is taken over once found stale.

@@ -33,7 +33,7 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
       yield* callActivity(context, activityNames.provision, { plan });
     }
     report('configuring');
-    yield* callActivity(context, activityNames.configure, { plan, appSettings: input.appSettings });
+    yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
     report('deploying');
     yield* callActivity(context, activityNames.deploy, { appName: plan.appName, sha256: input.sha256 });
     yield* waitUntilHealthy(context, input, plan.appName, report);

@@ -23,7 +23,8 @@ export interface ReleaseInput {
   readonly promote: boolean;
   /** The kept package (see KeptPackages). */
   readonly sha256: string;
-  readonly appSettings: Readonly<Record<string, string>>;
+  /** The names of the release's app settings; their values are kept sealed apart (ReleaseSettingsStore), by release id. */
+  readonly settingNames: readonly string[];
   readonly requestedAt: string;
   readonly health: { readonly timeoutMs: number; readonly intervalMs: number };
 }

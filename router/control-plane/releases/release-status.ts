@@ -14,6 +14,8 @@ export interface ReleaseView {
   readonly routeKey: RouteKey;
   readonly strategy: ReleaseStrategy;
   readonly promote: boolean;
+  /** The names of the app settings the release sets (never their values). */
+  readonly settingNames: readonly string[];
   readonly state: ReleaseState;
   readonly step: ReleaseStep | 'queued';
   readonly progress: number;
@@ -50,6 +52,8 @@ export function describeRelease(snapshot: OrchestrationSnapshot): ReleaseView | 
     routeKey: input.routeKey,
     strategy: input.strategy,
     promote: input.promote,
+    // Releases started before the settings were kept apart have none in their input.
+    settingNames: Array.isArray(input.settingNames) ? input.settingNames : [],
     kind: status?.kind ?? null,
     app: status?.app ?? null,
     createdAt: iso(snapshot.createdTime),

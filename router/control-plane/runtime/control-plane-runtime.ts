@@ -16,6 +16,7 @@ import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-
 import { BlobKeptPackageMirror } from '../packages/blob-kept-package-mirror.js';
 import { KeptPackages } from '../packages/kept-packages.js';
 import { reconcilePlatform } from '../reconciliation/platform-reconciliation.js';
+import { TableReleaseSettingsStore } from '../release-settings/table-release-settings-store.js';
 import { AppRecords } from '../storage/app-records.js';
 import { ControlPlaneTable } from '../storage/control-plane-table.js';
 import { ReleaseClaims } from '../storage/release-claims.js';
@@ -26,6 +27,8 @@ export class ControlPlaneRuntime {
   readonly store: TableVersionMapStore;
   /** The apps' keys, sealed, for the front doors. */
   readonly appKeys: TableAppKeyStore;
+  /** Each running release's app settings, sealed: its orchestration's history has only their names. */
+  readonly releaseSettings: TableReleaseSettingsStore;
   readonly tracking: TrackingStoreReader;
   readonly claims: ReleaseClaims;
   readonly appRecords: AppRecords;
@@ -41,6 +44,7 @@ export class ControlPlaneRuntime {
     this.logger = logger;
     this.store = new TableVersionMapStore(settings.storage);
     this.appKeys = new TableAppKeyStore(settings.storage, { secretsKey: settings.secretsKey });
+    this.releaseSettings = new TableReleaseSettingsStore(settings.storage, { secretsKey: settings.secretsKey });
     this.tracking = new TrackingStoreReader(settings.storage, { prefix: settings.trackingStorePrefix });
     const table = new ControlPlaneTable(settings.storage);
     this.claims = new ReleaseClaims(table);

@@ -57,7 +57,7 @@ async function keptPackage(version: string, variant: 'good' | 'no-functions' = '
 async function releaseOnce(version: string, sha256: string): Promise<ReleasePlan> {
   const plan = await run<ReleasePlan>(activityNames.plan, { version });
   if (plan.kind === 'breaking') await run(activityNames.provision, { plan });
-  await run(activityNames.configure, { plan, appSettings: {} });
+  await run(activityNames.configure, { plan, releaseId: `release-${version}-test`, settingNames: [] });
   await run(activityNames.deploy, { appName: plan.appName, sha256 });
   await run(activityNames.record, { plan, sha256 });
   if (plan.kind === 'breaking') await run(activityNames.promote, { routeKey: plan.routeKey });
@@ -83,7 +83,9 @@ describe('release steps run twice', () => {
     const [first, second] = await twice<{ url: string }>(activityNames.provision, { plan });
     assert.equal(second.url, first.url);
     assert.equal(findEntry(await runtime.store.read().then((s) => s.map), '1.0')?.state, 'provisioning');
-    assert.deepEqual(await twice(activityNames.configure, { plan, appSettings: { FIXTURE_MESSAGE: 'hello' } }), [{ configured: true }, { configured: false }]);
+    await runtime.releaseSettings.put('release-1.0.0-test', { FIXTURE_MESSAGE: 'hello' });
+    const configure = { plan, releaseId: 'release-1.0.0-test', settingNames: ['FIXTURE_MESSAGE'] };
+    assert.deepEqual(await twice(activityNames.configure, configure), [{ configured: true }, { configured: false }]);
     assert.deepEqual(await twice(activityNames.deploy, { appName: plan.appName, sha256 }), [{ deployed: true }, { deployed: false }]);
     const health = await run<AppHealth>(activityNames.probe, { appName: plan.appName });
     assert.equal(health.healthy, true, health.detail);
@@ -105,7 +107,8 @@ describe('release steps run twice', () => {
     const sha256 = await keptPackage('1.0.1', 'no-functions');
     const plan = await run<ReleasePlan>(activityNames.plan, { version: '1.0.1' });
     assert.deepEqual([plan.kind, plan.appName, plan.previous], ['patch', 'dr-local-v1-0', '1.0.0']);
-    await run(activityNames.configure, { plan, appSettings: { FIXTURE_MESSAGE: 'hello' } });
+    await runtime.releaseSettings.put('release-1.0.1-test', { FIXTURE_MESSAGE: 'hello' });
+    await run(activityNames.configure, { plan, releaseId: 'release-1.0.1-test', settingNames: ['FIXTURE_MESSAGE'] });
     assert.deepEqual(await run(activityNames.deploy, { appName: plan.appName, sha256 }), { deployed: true });
     const health = await run<AppHealth>(activityNames.probe, { appName: plan.appName });
     assert.equal(health.healthy, false);
@@ -119,6 +122,14 @@ describe('release steps run twice', () => {
     assert.equal(await runtime.packages.localPath(sha256), undefined, 'the failed package is not kept');
     assert.notEqual(await runtime.packages.localPath(healthy!), undefined, 'the healthy one is');
     assert.deepEqual(findEntry((await runtime.store.read()).map, '1.0')?.versions, ['1.0.0']);
+    assert.equal(await runtime.releaseSettings.get('release-1.0.1-test'), undefined, 'the release\'s sealed settings go when it ends');
+  });
+
+  it('configure refuses, naming the settings but no value, when the release\'s settings are no longer kept', async () => {
+    const plan = await run<ReleasePlan>(activityNames.plan, { version: '1.0.2' });
+    const outcome = (await activities[activityNames.configure]!.handler({ plan, releaseId: 'release-1.0.2-gone', settingNames: ['FIXTURE_MESSAGE'] }, undefined as never)) as Outcome<unknown>;
+    assert.equal(!outcome.ok && outcome.error.code, 'INTERNAL');
+    assert.match(!outcome.ok ? outcome.error.message : '', /release-1\.0\.2-gone \(FIXTURE_MESSAGE\) are no longer kept/);
   });
 
   it('decommission marks the map once and deletes the app once', async () => {

@@ -10,7 +10,7 @@ const input: ReleaseInput = {
   strategy: 'app-routing',
   promote: true,
   sha256: 'a'.repeat(64),
-  appSettings: { SECRET: 'never shown' },
+  settingNames: ['GREETING', 'SECRET'],
   requestedAt: '2026-01-01T00:00:00.000Z',
   health: { timeoutMs: 60_000, intervalMs: 500 },
 };
@@ -38,7 +38,7 @@ describe('release status', () => {
     );
   });
 
-  it('shows the running step and progress from the custom status, never the input\'s settings', () => {
+  it('shows the running step and progress from the custom status, and the names of the settings the release sets', () => {
     const view = describeRelease(snapshot({
       customStatus: { releaseId: input.releaseId, state: 'running', step: 'waiting-for-health', progress: 61, kind: 'breaking', app: 'dr-local-v1-2', detail: 'starting' },
     }));
@@ -47,7 +47,9 @@ describe('release status', () => {
     assert.equal(view?.progress, 61);
     assert.equal(view?.kind, 'breaking');
     assert.equal(view?.app, 'dr-local-v1-2');
-    assert.ok(!JSON.stringify(view).includes('never shown'));
+    assert.deepEqual(view?.settingNames, ['GREETING', 'SECRET']);
+    const earlier = describeRelease(snapshot({ input: { ...input, settingNames: undefined } }));
+    assert.deepEqual(earlier?.settingNames, [], 'a release started before names were kept shows none');
   });
 
   it('reports the outcome once the orchestration completed, success or failure', () => {
