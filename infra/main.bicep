@@ -149,9 +149,52 @@ resource frontDoorIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@202
   location: location
 }
 
-resource tableReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, frontDoorIdentity.id, storageTableDataReader)
-  scope: storage
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// The three tables the front door reads, made here so that its role covers them and nothing else
+// (not the control plane's own tables, which hold sealed release settings). Names as in the code:
+// the version map, the apps' sealed keys, and the shared tracking store's Instances table.
+resource versionMapTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'DurableRouterVersionMap'
+}
+
+resource appKeysTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'DurableRouterAppKeys'
+}
+
+resource instancesTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'DurableTaskInstances'
+}
+
+resource versionMapReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(versionMapTable.id, frontDoorIdentity.id, storageTableDataReader)
+  scope: versionMapTable
+  properties: {
+    principalId: frontDoorIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataReader)
+  }
+}
+
+resource appKeysReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appKeysTable.id, frontDoorIdentity.id, storageTableDataReader)
+  scope: appKeysTable
+  properties: {
+    principalId: frontDoorIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataReader)
+  }
+}
+
+resource instancesReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(instancesTable.id, frontDoorIdentity.id, storageTableDataReader)
+  scope: instancesTable
   properties: {
     principalId: frontDoorIdentity.properties.principalId
     principalType: 'ServicePrincipal'

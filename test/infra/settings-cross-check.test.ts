@@ -17,6 +17,9 @@ import { routerAppSettings } from '../../router/app-configuration/app-settings.j
 import { writeControlPlaneAppDirectory } from '../../router/control-plane/control-plane-app-directory.js';
 import { controlPlaneSettingNames, readControlPlaneSettings } from '../../router/control-plane/control-plane-settings.js';
 import { readServeSettings, serveSettingNames } from '../../router/serve/serve-settings.js';
+import { defaultAppKeyTableName } from '../../shared/stores/table-app-key-store.js';
+import { defaultVersionMapTableName } from '../../shared/stores/table-version-map-store.js';
+import { defaultTrackingStoreNamePrefix, trackingTableNames } from '../../shared/tracking-store/tracking-store-schema.js';
 import { BicepShapeError, BicepText, plainString, type Declaration } from './bicep/bicep-text.js';
 import { sampleValue, type SampleContext } from './bicep/sample-values.js';
 import { readTemplateSettings, type TemplateSetting, type TemplateSettings } from './bicep/template-settings.js';
@@ -350,5 +353,15 @@ describe('infra/ against the code', () => {
     ]));
     assert.match(byType.get('Liveness') ?? '', /path: '\/healthz'/);
     assert.match(byType.get('Readiness') ?? '', /path: '\/readyz'/);
+  });
+
+  it('scopes the front door\'s table role to the tables the code reads, by the code\'s names', async () => {
+    const text = await readFile(mainFile, 'utf8');
+    const tables = [...text.matchAll(/resource \w+ 'Microsoft\.Storage\/storageAccounts\/tableServices\/tables@[\d-]+' = \{\s*parent: \w+\s*name: '([^']+)'/g)].map((match) => match[1]).sort();
+    assert.deepEqual(tables, [defaultAppKeyTableName, trackingTableNames(defaultTrackingStoreNamePrefix).instances, defaultVersionMapTableName].sort());
+    const readerScopes = [...text.matchAll(/scope: (\w+)\s*properties: \{\s*principalId: frontDoorIdentity\.properties\.principalId\s*principalType: 'ServicePrincipal'\s*roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (\w+)\)/g)]
+      .map((match) => `${match[1]}:${match[2]}`).sort();
+    assert.deepEqual(readerScopes, ['appKeysTable:storageTableDataReader', 'instancesTable:storageTableDataReader', 'registry:acrPull', 'versionMapTable:storageTableDataReader'],
+      'the front door\'s roles: reading three tables, pulling its image; nothing on the account, nothing that writes');
   });
 });
