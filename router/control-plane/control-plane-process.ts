@@ -37,6 +37,10 @@ export interface ControlPlaneProcessOptions {
   readonly routerId?: string;
   /** Absolute folders a release may name its package from. */
   readonly packageDirs?: readonly string[];
+  /** Hosts release package URLs may name (ROUTER_PACKAGE_HOSTS); none: package URLs are refused. */
+  readonly packageHosts?: readonly string[];
+  /** Test only (ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS): hosts of `packageHosts` allowed to resolve to loopback. */
+  readonly packageTestLoopbackHosts?: readonly string[];
   /** The control plane's own port; default: any free one. */
   readonly port?: number;
   readonly appPorts?: { readonly first: number; readonly last: number };
@@ -79,6 +83,8 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
     [names.secretsKey]: options.secretsKey,
     [names.taskHub]: controlPlaneTaskHubFor(routerId),
     [names.packageDirs]: (options.packageDirs ?? []).map((dir) => path.resolve(dir)).join(path.delimiter),
+    ...optional(names.packageHosts, options.packageHosts?.join(',')),
+    ...optional(names.packageTestLoopbackHosts, options.packageTestLoopbackHosts?.join(',')),
     ...optional(names.appPorts, options.appPorts === undefined ? undefined : `${options.appPorts.first}-${options.appPorts.last}`),
     ...optional(names.drainPollMs, options.drainPollMs),
     ...optional(names.decommissionGraceMs, options.decommissionGraceMs),

@@ -11,6 +11,7 @@ import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/trac
 import { readAzurePlatformSettings, type AzurePlatformSettings } from '../../deployer/platform/azure/azure-platform-settings.js';
 import { appNamePrefixPattern, defaultAppNamePrefix, maxAppNamePrefixLength } from '../app-configuration/app-naming.js';
 import { parseRouterId } from '../app-configuration/router-identity.js';
+import { parsePackageHosts } from '../releases/package/package-host-allowlist.js';
 
 export const controlPlaneSettingNames = Object.freeze({
   storage: 'ROUTER_STORAGE',
@@ -20,6 +21,9 @@ export const controlPlaneSettingNames = Object.freeze({
   appNamePrefix: 'ROUTER_APP_NAME_PREFIX',
   appPorts: 'ROUTER_APP_PORTS',
   packageDirs: 'ROUTER_PACKAGE_DIRS',
+  packageHosts: 'ROUTER_PACKAGE_HOSTS',
+  /** Test setting: hosts (also in ROUTER_PACKAGE_HOSTS) whose loopback addresses downloads may use. */
+  packageTestLoopbackHosts: 'ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS',
   dataDir: 'ROUTER_CONTROL_PLANE_DATA',
   key: 'ROUTER_CONTROL_PLANE_KEY',
   secretsKey: 'ROUTER_SECRETS_KEY',
@@ -63,6 +67,10 @@ export interface ControlPlaneSettings {
   readonly appNamePrefix: string;
   /** Absolute folders a release may name its package from; none: only URLs and uploads. */
   readonly packageDirs: readonly string[];
+  /** Hosts a release's package URL (and its redirects) may name; none: package URLs are refused. */
+  readonly packageHosts: readonly string[];
+  /** Test only: listed hosts allowed to resolve to loopback addresses; empty otherwise. */
+  readonly packageTestLoopbackHosts: readonly string[];
   /** Staging and kept packages. */
   readonly dataDir: string;
   readonly key: string;
@@ -112,6 +120,10 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
   const packageDirs = (text(env, names.packageDirs) ?? '').split(path.delimiter).map((dir) => dir.trim()).filter((dir) => dir !== '');
   const relative = packageDirs.find((dir) => !path.isAbsolute(dir));
   if (relative !== undefined) throw invalid(`${names.packageDirs} lists "${relative}", which is not an absolute folder.`);
+  const packageHosts = parsePackageHosts(text(env, names.packageHosts), names.packageHosts);
+  const packageTestLoopbackHosts = parsePackageHosts(text(env, names.packageTestLoopbackHosts), names.packageTestLoopbackHosts);
+  const unlisted = packageTestLoopbackHosts.find((host) => host.startsWith('*.') || !packageHosts.includes(host));
+  if (unlisted !== undefined) throw invalid(`${names.packageTestLoopbackHosts} lists "${unlisted}", which is not a host (without a wildcard) of ${names.packageHosts}.`);
   const prefix = text(env, names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
   if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(prefix)) throw invalid(`${names.trackingStorePrefix} must be letters and digits, starting with a letter.`);
   return Object.freeze({
@@ -120,6 +132,8 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
     platform: platformKind === 'azure' ? Object.freeze({ kind: 'azure' as const, azure: Object.freeze(readAzurePlatformSettings(env)) }) : localPlatformSettings(env),
     appNamePrefix,
     packageDirs: Object.freeze(packageDirs.map((dir) => path.resolve(dir))),
+    packageHosts,
+    packageTestLoopbackHosts,
     dataDir: path.resolve(dataDir),
     key,
     secretsKey,

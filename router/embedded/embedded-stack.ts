@@ -31,6 +31,8 @@ export interface EmbeddedStackOptions {
   readonly storage: string | undefined;
   /** Absolute folders a release may name its package from (by path). */
   readonly packageDirs: readonly string[];
+  /** Hosts release package URLs may name (ROUTER_PACKAGE_HOSTS, comma-separated); none: package URLs are refused. */
+  readonly packageHosts?: string | undefined;
   /** Versions to release at start when they are not deployed yet. */
   readonly backends: BackendsFile | undefined;
   readonly logger: Logger;
@@ -117,6 +119,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       ...(options.appNamePrefix === undefined ? {} : { appNamePrefix: options.appNamePrefix }),
       ...(options.appQuota === undefined ? {} : { appQuota: options.appQuota }),
       packageDirs: [...options.packageDirs, seedDir],
+      ...(options.packageHosts === undefined ? {} : { packageHosts: [options.packageHosts] }),
       ...(options.drainPollMs === undefined ? {} : { drainPollMs: options.drainPollMs }),
       ...(options.decommissionGraceMs === undefined ? {} : { decommissionGraceMs: options.decommissionGraceMs }),
       onLog: (line) => forwardLog(logger, line),

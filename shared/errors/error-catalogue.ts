@@ -37,6 +37,7 @@ export const errorCatalogue = {
   APP_KEYS_UNAVAILABLE: { status: 503, message: 'The router does not hold the keys of that version\'s app yet; retry shortly.' },
   SECRET_UNREADABLE: { status: 500, message: 'A secret the router keeps could not be opened with its secrets key.' },
   PACKAGE_NOT_ALLOWED: { status: 403, message: 'The router may not read that package: use a path under its package directories, an https URL, or upload a zip.' },
+  PACKAGE_URL_NOT_ALLOWED: { status: 400, message: 'The router may not download from that package URL: it downloads from the hosts in ROUTER_PACKAGE_HOSTS, at public addresses only.' },
   PACKAGE_INVALID: { status: 422, message: 'The release package is not a valid Functions app package.' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The release package is larger than the router accepts.' },
   PACKAGE_DEPENDENCIES_MISSING: { status: 422, message: 'The package does not ship dependencies its package.json declares: install them into its node_modules before packaging.' },

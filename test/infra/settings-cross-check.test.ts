@@ -55,7 +55,11 @@ const controlPlaneNotSet: Record<string, Reasons> = {
     [controlPlaneSettingNames.trackingStorePrefix]: 'the default prefix, as on the front door: set both or neither',
     [azureSettingNames.pollIntervalMs]: 'default 2 s between polls of ARM operations',
   },
+  'a secure default': {
+    [controlPlaneSettingNames.packageHosts]: 'unset, no package URL is downloaded (releases upload their zips); an operator lists the hosts they release from',
+  },
   'test-only': {
+    [controlPlaneSettingNames.packageTestLoopbackHosts]: 'tests serve packages from 127.0.0.1; never loopback in production',
     [azureSettingNames.armEndpoint]: 'a loopback fake ARM; on Azure the SDK\'s own endpoint',
     [azureSettingNames.armToken]: 'the fake ARM\'s token; on Azure the identity gives tokens',
   },

@@ -12,6 +12,10 @@ export interface PackageLimits {
   readonly maxUncompressedBytes: number;
   /** Files and folders. */
   readonly maxEntries: number;
+  /** Uncompressed to compressed bytes, of one zip entry and of a whole zip, as their headers declare them. */
+  readonly maxCompressionRatio: number;
+  /** Entries and zips declaring fewer uncompressed bytes are not held to the ratio: small text files compress well. */
+  readonly compressionRatioFromBytes: number;
 }
 
 const mebibyte = 1024 * 1024;
@@ -21,6 +25,9 @@ export const defaultPackageLimits: PackageLimits = Object.freeze({
   maxCompressedBytes: 256 * mebibyte,
   maxUncompressedBytes: 1024 * mebibyte,
   maxEntries: 100_000,
+  // Text and JavaScript compress 3 to 10 times, source maps and lock files rarely 30: 100 is a bomb's.
+  maxCompressionRatio: 100,
+  compressionRatioFromBytes: mebibyte,
 });
 
 export function resolvePackageLimits(overrides: Partial<PackageLimits> = {}): PackageLimits {
@@ -91,4 +98,41 @@ export class PackageBudget {
       );
     }
   }
+}
+
+/** What a zip's central directory says of one entry, before any of it is inflated. */
+export interface DeclaredZipEntry {
+  readonly path: string;
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+}
+
+/**
+ * Refuses a zip bomb on what its central directory declares, before anything is written: more
+ * bytes than allowed, or an entry (or the whole) that would inflate more than
+ * `maxCompressionRatio` times. The sizes may lie; extraction counts the real bytes too.
+ */
+export function checkDeclaredZipSizes(entries: readonly DeclaredZipEntry[], limits: PackageLimits): void {
+  const compressed = entries.reduce((sum, entry) => sum + entry.compressedBytes, 0);
+  const uncompressed = entries.reduce((sum, entry) => sum + entry.uncompressedBytes, 0);
+  if (uncompressed > limits.maxUncompressedBytes) {
+    throw new RouterError(
+      'PACKAGE_TOO_LARGE',
+      `The package zip declares ${describeBytes(uncompressed)} of files; this router accepts at most ${describeBytes(limits.maxUncompressedBytes)}.`,
+      { details: { limit: limits.maxUncompressedBytes } },
+    );
+  }
+  for (const entry of entries) checkRatio(`its entry "${entry.path}"`, entry.compressedBytes, entry.uncompressedBytes, limits);
+  checkRatio('its files together', compressed, uncompressed, limits);
+}
+
+function checkRatio(what: string, compressed: number, uncompressed: number, limits: PackageLimits): void {
+  if (uncompressed < limits.compressionRatioFromBytes || uncompressed <= compressed * limits.maxCompressionRatio) return;
+  const ratio = compressed === 0 ? 'from nothing' : `${Math.floor(uncompressed / compressed)} times`;
+  throw new RouterError(
+    'PACKAGE_TOO_LARGE',
+    `The package zip looks like a zip bomb: ${what} would inflate ${ratio} (${describeBytes(compressed)} to ${describeBytes(uncompressed)}); ` +
+      `this router accepts at most ${limits.maxCompressionRatio} times for ${describeBytes(limits.compressionRatioFromBytes)} or more. Nothing was extracted.`,
+    { details: { limit: limits.maxCompressionRatio } },
+  );
 }

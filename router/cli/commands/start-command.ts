@@ -32,6 +32,7 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     keys: givenKeys,
     storage: environment.storage,
     packageDirs: packageDirectories(),
+    packageHosts: process.env.ROUTER_PACKAGE_HOSTS,
     platform: environment.platform === 'azure' ? { kind: 'azure', environment: azurePlatformEnvironment(process.env) } : { kind: 'local' },
     appNamePrefix: process.env.ROUTER_APP_NAME_PREFIX,
     appQuota: process.env.ROUTER_APP_QUOTA === undefined ? undefined : Number(process.env.ROUTER_APP_QUOTA),

@@ -49,7 +49,12 @@ export class ControlPlaneRuntime {
     const table = new ControlPlaneTable(settings.storage);
     this.claims = new ReleaseClaims(table);
     this.appRecords = new AppRecords(table);
-    this.intake = new PackageIntake({ packageDirectories: settings.packageDirs, stagingDir: path.join(settings.dataDir, 'staging') });
+    this.intake = new PackageIntake({
+      packageDirectories: settings.packageDirs,
+      stagingDir: path.join(settings.dataDir, 'staging'),
+      packageHosts: settings.packageHosts,
+      loopbackHosts: settings.packageTestLoopbackHosts,
+    });
     const platform = settings.platform;
     // On Azure each instance has its own disk: a release's steps may run on one that did not take its package in.
     this.packages = new KeptPackages({

@@ -17,6 +17,7 @@ import { isLocalOnlyPath } from '../../../deployer/platform/package/package-path
 import { packageContentHash, unpackPackage, type UnpackedPackage } from '../../../deployer/platform/package/package-unpacking.js';
 import { checkDependenciesShipped } from './package-dependencies.js';
 import { checkPackageRoot, type PackageManifest } from './package-manifest.js';
+import type { PackageAddressPolicy } from './package-address-policy.js';
 import { downloadPackage } from './package-download.js';
 import { resolveAllowedPackagePath } from './package-path-policy.js';
 import { parsePackageReference, redactUrl } from './package-reference.js';
@@ -32,6 +33,10 @@ export interface PackageIntakeOptions {
   readonly downloadTimeoutMs?: number;
   /** PEM certificates trusted for https downloads besides the system's (a private CA). */
   readonly trustedCertificates?: readonly string[];
+  /** Hosts package URLs may name (ROUTER_PACKAGE_HOSTS, parsed with parsePackageHosts); none: no URL is downloaded. */
+  readonly packageHosts?: readonly string[];
+  /** Test only (ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS): listed hosts whose loopback addresses are accepted. */
+  readonly loopbackHosts?: readonly string[];
 }
 
 export type PackageSource =
@@ -61,6 +66,8 @@ export class PackageIntake {
   readonly #limits: PackageLimits;
   readonly #downloadTimeoutMs: number;
   readonly #trustedCertificates: readonly string[];
+  readonly #packageHosts: readonly string[];
+  readonly #addressPolicy: PackageAddressPolicy;
 
   constructor(options: PackageIntakeOptions) {
     for (const directory of options.packageDirectories) {
@@ -71,6 +78,8 @@ export class PackageIntake {
     this.#limits = resolvePackageLimits(options.limits);
     this.#downloadTimeoutMs = options.downloadTimeoutMs ?? 120_000;
     this.#trustedCertificates = Object.freeze([...(options.trustedCertificates ?? [])]);
+    this.#packageHosts = Object.freeze([...(options.packageHosts ?? [])]);
+    this.#addressPolicy = Object.freeze({ loopbackHosts: Object.freeze((options.loopbackHosts ?? []).map((host) => host.toLowerCase())) });
   }
 
   get limits(): PackageLimits {
@@ -95,7 +104,13 @@ export class PackageIntake {
         const zip = path.join(workDir, 'package.zip');
         if (reference?.kind === 'url') {
           origin = redactUrl(reference.url);
-          await downloadPackage(reference.url, zip, { limits: this.#limits, timeoutMs: this.#downloadTimeoutMs, trustedCertificates: this.#trustedCertificates });
+          await downloadPackage(reference.url, zip, {
+            limits: this.#limits,
+            timeoutMs: this.#downloadTimeoutMs,
+            trustedCertificates: this.#trustedCertificates,
+            hosts: this.#packageHosts,
+            addressPolicy: this.#addressPolicy,
+          });
         } else if (source.kind === 'upload') {
           origin = 'upload';
           await receivePackageUpload(source.body, zip, this.#limits, source.declaredBytes);

@@ -24,6 +24,8 @@ describe('control plane settings', () => {
     assert.equal(settings.routerId, 'local');
     assert.equal(settings.trackingStorePrefix, 'DurableTask');
     assert.deepEqual(settings.packageDirs, []);
+    assert.deepEqual(settings.packageHosts, [], 'no host listed: package URLs are refused');
+    assert.deepEqual(settings.packageTestLoopbackHosts, []);
     assert.equal(settings.drainPollMs, 5_000);
     assert.equal(settings.decommissionGraceMs, controlPlaneDefaults.decommissionGraceMs);
     assert.deepEqual(settings.platform, { kind: 'local', root: '/srv/router/platform', ports: undefined });
@@ -40,8 +42,10 @@ describe('control plane settings', () => {
       ROUTER_APP_PORTS: '7100-7199',
       ROUTER_DRAIN_POLL_MS: '250',
       ROUTER_DECOMMISSION_GRACE_MS: '0',
+      ROUTER_PACKAGE_HOSTS: 'packages.example.com, *.blob.core.windows.net',
     });
     assert.equal(settings.routerId, 'prod');
+    assert.deepEqual(settings.packageHosts, ['packages.example.com', '*.blob.core.windows.net']);
     assert.deepEqual(settings.packageDirs, ['/srv/a', '/srv/b']);
     assert.deepEqual(settings.platform, { kind: 'local', root: '/srv/router/platform', ports: { first: 7100, last: 7199 } });
     assert.equal(settings.appNamePrefix, 'dr-prod');
@@ -73,6 +77,8 @@ describe('control plane settings', () => {
     refused({ ...base, ROUTER_PLATFORM_ROOT: 'relative/dir' }, /ROUTER_PLATFORM_ROOT must be the absolute folder/);
     refused({ ...base, ROUTER_PACKAGE_DIRS: 'relative' }, /ROUTER_PACKAGE_DIRS lists "relative"/);
     refused({ ...base, ROUTER_APP_PORTS: '9000-8000' }, /port range/);
+    refused({ ...base, ROUTER_PACKAGE_HOSTS: 'https://packages.example.com' }, /ROUTER_PACKAGE_HOSTS lists "https:\/\/packages.example.com", which is not a bare host name/);
+    refused({ ...base, ROUTER_PACKAGE_HOSTS: 'localhost', ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS: '127.0.0.1' }, /ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS lists "127.0.0.1", which is not a host \(without a wildcard\) of ROUTER_PACKAGE_HOSTS/);
     refused({ ...base, ROUTER_DRAIN_POLL_MS: '5s' }, /ROUTER_DRAIN_POLL_MS must be a whole number/);
     refused({ ...base, ROUTER_APP_QUOTA: '0' }, /ROUTER_APP_QUOTA must be a whole number of apps from 1/);
     assert.throws(() => readControlPlaneSettings({ ...base, ROUTER_SECRETS_KEY: 'too-short-a-secret' }), (error) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isRouterError } from '../../../../shared/errors/router-error.js';
-import { defaultPackageLimits, PackageBudget, resolvePackageLimits } from '../../../../deployer/platform/package/package-limits.js';
+import { checkDeclaredZipSizes, defaultPackageLimits, PackageBudget, resolvePackageLimits } from '../../../../deployer/platform/package/package-limits.js';
 
 describe('resolvePackageLimits', () => {
   it('fills in the defaults and refuses limits that are not positive whole numbers', () => {
@@ -41,5 +41,24 @@ describe('PackageBudget', () => {
     budget.addEntry('b');
     assert.throws(() => budget.addEntry('c'), /more than 2 files and folders \(reached at "c"\)/);
     assert.equal(budget.entries, 3);
+  });
+});
+
+describe('checkDeclaredZipSizes', () => {
+  const limits = resolvePackageLimits({ maxUncompressedBytes: 64 * 1024 * 1024, maxCompressionRatio: 100, compressionRatioFromBytes: 1024 * 1024 });
+  const refusedAs = (pattern: RegExp) => (error: unknown) => isRouterError(error, 'PACKAGE_TOO_LARGE') && pattern.test(error.message);
+
+  it('lets through exactly the ratio, and any ratio below the size it applies from', () => {
+    checkDeclaredZipSizes([{ path: 'a', compressedBytes: 10_486, uncompressedBytes: 1_048_600 }], limits);
+    checkDeclaredZipSizes([{ path: 'small', compressedBytes: 0, uncompressedBytes: 1024 * 1024 - 1 }], limits);
+    checkDeclaredZipSizes([], limits);
+  });
+
+  it('refuses one byte over the ratio, an entry from nothing, the whole over the ratio, and the total over the limit', () => {
+    assert.throws(() => checkDeclaredZipSizes([{ path: 'a', compressedBytes: 10_486, uncompressedBytes: 1_048_601 }], limits), refusedAs(/its entry "a" would inflate 100 times/));
+    assert.throws(() => checkDeclaredZipSizes([{ path: 'b', compressedBytes: 0, uncompressedBytes: 1024 * 1024 }], limits), refusedAs(/its entry "b" would inflate from nothing/));
+    const parts = Array.from({ length: 4 }, (_, index) => ({ path: `p${index}`, compressedBytes: 2_000, uncompressedBytes: 512 * 1024 }));
+    assert.throws(() => checkDeclaredZipSizes(parts, limits), refusedAs(/its files together would inflate 262 times/));
+    assert.throws(() => checkDeclaredZipSizes([{ path: 'c', compressedBytes: 60 * 1024 * 1024, uncompressedBytes: 64 * 1024 * 1024 + 1 }], limits), refusedAs(/declares 64.0 MiB of files; this router accepts at most 64.0 MiB/));
   });
 });

@@ -104,22 +104,55 @@ describe('extractZip', () => {
     });
   }
 
-  it('refuses a zip bomb by the bytes it inflates to, stopping at the limit', async () => {
-    const bomb = Buffer.alloc(64 * 1024 * 1024);
-    const zip = await zipFile([{ name: 'zeros.bin', data: bomb, method: 'deflate' }]);
-    assert.ok((await stat(zip)).size < 100 * 1024, 'the bomb is small compressed');
+  it('refuses a zip bomb on its declared sizes before writing anything', async () => {
+    const bomb = await zipFile([{ name: 'host.json', data: Buffer.from('{}') }, { name: 'zeros.bin', data: Buffer.alloc(64 * 1024 * 1024), method: 'deflate' }]);
+    assert.ok((await stat(bomb)).size < 100 * 1024, 'the bomb is small compressed');
+    // Its parent does not exist either: had anything been written, mkdir would have made it.
+    const out = destination();
+    const error = await refusal(extractZip(bomb, out, { limits }));
+    assert.equal(error.code, 'PACKAGE_TOO_LARGE');
+    assert.match(error.message, /^The package zip declares 64.0 MiB of files; this router accepts at most 4.0 MiB\.$/);
+    await assert.rejects(stat(path.dirname(out)), { code: 'ENOENT' });
+  });
+
+  it('refuses an entry that would inflate more than the ratio allows, under the size limit', async () => {
+    const zip = await zipFile([{ name: 'host.json', data: Buffer.from('{}') }, { name: 'zeros.bin', data: Buffer.alloc(2 * 1024 * 1024), method: 'deflate' }]);
     const out = destination();
     const error = await refusal(extractZip(zip, out, { limits }));
     assert.equal(error.code, 'PACKAGE_TOO_LARGE');
-    assert.match(error.message, /files come to more than the 4.0 MiB this router accepts \(exceeded at "zeros.bin"\)/);
-    await assert.rejects(stat(out), { code: 'ENOENT' });
+    assert.match(error.message, /^The package zip looks like a zip bomb: its entry "zeros.bin" would inflate \d+ times \(.* to 2.0 MiB\); this router accepts at most 100 times for 1.0 MiB or more\. Nothing was extracted\.$/);
+    await assert.rejects(stat(path.dirname(out)), { code: 'ENOENT' });
+    // Small entries that compress well are a package's ordinary text, and pass.
+    const text = await zipFile([{ name: 'a.js', data: Buffer.alloc(512 * 1024, 0x61), method: 'deflate' }]);
+    assert.deepEqual((await extractZip(text, destination(), { limits })).files.map((file) => file.bytes), [512 * 1024]);
   });
 
-  it('refuses a zip whose headers understate what an entry inflates to', async () => {
-    const zip = await zipFile([{ name: 'liar.bin', data: Buffer.alloc(8 * 1024 * 1024), method: 'deflate', declaredSize: 10 }]);
-    const error = await refusal(extractZip(zip, destination(), { limits }));
-    assert.ok(error.code === 'PACKAGE_TOO_LARGE' || error.code === 'PACKAGE_INVALID', error.code);
-    assert.match(error.message, /too many bytes|more than the 4.0 MiB/);
+  it('refuses many small entries that together inflate more than the ratio allows', async () => {
+    const entries = Array.from({ length: 8 }, (_, index) => ({ name: `part-${index}.bin`, data: Buffer.alloc(384 * 1024), method: 'deflate' as const }));
+    const out = destination();
+    const error = await refusal(extractZip(await zipFile(entries), out, { limits }));
+    assert.equal(error.code, 'PACKAGE_TOO_LARGE');
+    assert.match(error.message, /its files together would inflate \d+ times \(.* to 3.0 MiB\)/);
+    await assert.rejects(stat(path.dirname(out)), { code: 'ENOENT' });
+  });
+
+  it('stops inflating an entry at the first byte past the size its headers declare', async () => {
+    // The headers say 10 bytes (a harmless ratio); the data inflates to 32 MiB. A later entry is never reached.
+    const zip = await zipFile([
+      { name: 'host.json', data: Buffer.from('{}') },
+      { name: 'liar.bin', data: Buffer.alloc(32 * 1024 * 1024), method: 'deflate', declaredSize: 10 },
+      { name: 'after.js', data: Buffer.from('never extracted') },
+    ]);
+    const generous = resolvePackageLimits({ ...limits, maxUncompressedBytes: 1024 * 1024 * 1024 });
+    const out = destination();
+    const error = await refusal(extractZip(zip, out, { limits: generous }));
+    assert.equal(error.code, 'PACKAGE_INVALID');
+    assert.match(error.message, /^The package zip's entry "liar.bin" inflates to more than the 10 bytes its headers declare: the zip is damaged or crafted\. Nothing was kept\.$/);
+    await assert.rejects(stat(out), { code: 'ENOENT' });
+    const short = await zipFile([{ name: 'short.bin', data: Buffer.from('abc'), method: 'deflate', declaredSize: 5 }]);
+    assert.match((await refusal(extractZip(short, destination(), { limits }))).message, /inflates to only 3 bytes, not the 5 bytes its headers declare/);
+    const stored = await zipFile([{ name: 'stored.bin', data: Buffer.from('abc'), declaredSize: 4 }]);
+    assert.match((await refusal(extractZip(stored, destination(), { limits }))).message, /is stored uncompressed, but its headers give it two sizes \(3 and 4 bytes\)/);
   });
 
   it('refuses too many entries before extracting any', async () => {

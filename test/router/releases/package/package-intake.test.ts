@@ -22,6 +22,7 @@ let appZip: Buffer;
 let server: Server;
 let base: string;
 let certificate: string;
+let requestsServed = 0;
 
 async function writeApp(dir: string, version: string, extra: Record<string, string> = {}): Promise<void> {
   const files: Record<string, string> = {
@@ -60,6 +61,7 @@ before(async () => {
   certificate = await readFile(path.join(tls, 'test-server-cert.pem'), 'utf8');
   server = createHttpsServer({ cert: certificate, key: await readFile(path.join(tls, 'test-server-key.pem'), 'utf8') }, (request, response) => {
     const url = new URL(request.url ?? '/', 'https://127.0.0.1');
+    requestsServed += 1;
     switch (url.pathname) {
       case '/app.zip':
         response.writeHead(200, { 'content-type': 'application/zip', 'content-length': appZip.length });
@@ -67,6 +69,22 @@ before(async () => {
         return;
       case '/redirect':
         response.writeHead(302, { location: '/app.zip?sig=second' });
+        response.end();
+        return;
+      case '/to-localhost':
+        response.writeHead(302, { location: `https://localhost:${(server.address() as AddressInfo).port}/app.zip` });
+        response.end();
+        return;
+      case '/to-metadata':
+        response.writeHead(302, { location: 'https://169.254.169.254/metadata/identity/oauth2/token' });
+        response.end();
+        return;
+      case '/to-private':
+        response.writeHead(307, { location: 'https://[fd12::1]/app.zip' });
+        response.end();
+        return;
+      case '/to-unlisted':
+        response.writeHead(302, { location: 'https://packages.example.com/app.zip?sig=SECRET' });
         response.end();
         return;
       case '/loop':
@@ -120,6 +138,9 @@ function intake(overrides: Partial<PackageIntakeOptions> = {}): PackageIntake {
     limits: { maxCompressedBytes: 1024 * 1024, maxUncompressedBytes: 2 * 1024 * 1024, maxEntries: 100 },
     trustedCertificates: [certificate],
     downloadTimeoutMs: 5_000,
+    // As the test setting ROUTER_PACKAGE_TEST_LOOPBACK_HOSTS would: 127.0.0.1 may be reached, localhost may not.
+    packageHosts: ['127.0.0.1', 'localhost', 'packages.test'],
+    loopbackHosts: ['127.0.0.1'],
     ...overrides,
   });
 }
@@ -190,12 +211,74 @@ describe('PackageIntake', () => {
   it('refuses a server it does not trust, a redirect to http, and redirect loops', async () => {
     const untrusted = await refusal(intake({ trustedCertificates: [] }).takeIn(reference(`${base}/app.zip`), '1.2.3'));
     assert.equal(untrusted.code, 'PACKAGE_DOWNLOAD_FAILED');
-    assert.match(untrusted.message, /certificate/i);
+    assert.match(untrusted.message, /a certificate the router trusts/);
     const toHttp = await refusal(intake().takeIn(reference(`${base}/to-http`), '1.2.3'));
     assert.equal(toHttp.code, 'PACKAGE_NOT_ALLOWED');
     assert.match(toHttp.message, /redirected to http:\/\/; the router follows https only/);
     assert.match((await refusal(intake().takeIn(reference(`${base}/loop`), '1.2.3'))).message, /redirected more than 5 times/);
     assert.equal((await refusal(intake().takeIn(reference(`http://127.0.0.1:1/app.zip`), '1.2.3'))).code, 'PACKAGE_NOT_ALLOWED');
+    await assertStagingEmpty();
+  });
+
+  it('downloads from no host when none is listed, saying how to allow one, without a request', async () => {
+    const before = requestsServed;
+    const error = await refusal(intake({ packageHosts: [] }).takeIn(reference(`${base}/app.zip?sig=SECRET`), '1.2.3'));
+    assert.equal(error.code, 'PACKAGE_URL_NOT_ALLOWED');
+    assert.match(error.message, /downloads packages from no host: ROUTER_PACKAGE_HOSTS is not set\. Set it to the hosts the router may download from/);
+    assert.doesNotMatch(error.message, /SECRET/);
+    assert.equal(requestsServed, before);
+    await assertStagingEmpty();
+  });
+
+  it('refuses a host that is not listed, and loopback, private and metadata addresses even when listed, before connecting', async () => {
+    const before = requestsServed;
+    const port = (server.address() as AddressInfo).port;
+    const unlisted = await refusal(intake().takeIn(reference('https://packages.example.com/app.zip'), '1.2.3'));
+    assert.equal(unlisted.code, 'PACKAGE_URL_NOT_ALLOWED');
+    assert.match(unlisted.message, /names the host packages.example.com, which is not one this router downloads from: add it to ROUTER_PACKAGE_HOSTS/);
+    const refusals: Array<[string, readonly string[], RegExp]> = [
+      [`https://127.0.0.1:${port}/app.zip`, ['127.0.0.1'], /names a loopback address/],
+      [`https://[::1]:${port}/app.zip`, ['::1'], /names a loopback address/],
+      [`https://localhost:${port}/app.zip`, ['localhost'], /The package host localhost resolves to a loopback address/],
+      ['https://169.254.169.254/metadata', ['169.254.169.254'], /names a cloud metadata address/],
+      ['https://10.0.0.8/app.zip', ['10.0.0.8'], /names a private address/],
+      ['https://[fe80::1]/app.zip', ['fe80::1'], /names a link-local address/],
+    ];
+    for (const [url, hosts, message] of refusals) {
+      const error = await refusal(intake({ packageHosts: hosts, loopbackHosts: [] }).takeIn(reference(url), '1.2.3'));
+      assert.equal(error.code, 'PACKAGE_URL_NOT_ALLOWED', url);
+      assert.match(error.message, message);
+      assert.match(error.message, /public addresses only/);
+    }
+    assert.equal(requestsServed, before, 'no request reached the server');
+    await assertStagingEmpty();
+  });
+
+  it('checks every redirect: its host, and the addresses it names or resolves to', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['/to-localhost', /^The package host localhost resolves to a loopback address/],
+      ['/to-metadata', /redirected to https:\/\/169.254.169.254\/metadata\/identity\/oauth2\/token, which names a cloud metadata address/],
+      ['/to-private', /redirected to https:\/\/\[fd12::1\]\/app.zip, which names a private address/],
+      ['/to-unlisted', /redirected to https:\/\/packages.example.com\/app.zip\?…, which names the host packages.example.com, which is not one/],
+    ];
+    for (const [route, message] of cases) {
+      const error = await refusal(intake().takeIn(reference(`${base}${route}`), '1.2.3'));
+      assert.equal(error.code, 'PACKAGE_URL_NOT_ALLOWED', route);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.message, /SECRET/);
+    }
+    await assertStagingEmpty();
+  });
+
+  it('says a download failed without the network\'s own error text', async () => {
+    const closed = await refusal(intake().takeIn(reference('https://127.0.0.1:1/app.zip'), '1.2.3'));
+    const untrusted = await refusal(intake({ trustedCertificates: [] }).takeIn(reference(`${base}/app.zip`), '1.2.3'));
+    for (const error of [closed, untrusted]) {
+      assert.equal(error.code, 'PACKAGE_DOWNLOAD_FAILED');
+      assert.match(error.message, /: no https exchange with its server succeeded \(check that the URL is right/);
+      assert.doesNotMatch(error.message, /ECONN|connect |self.signed|unable to|SSL|alert|errno/i);
+    }
+    assert.equal(closed.message.replace('127.0.0.1:1', 'HOST'), untrusted.message.replace(base.slice('https://'.length), 'HOST'), 'a closed port and a TLS server read the same');
     await assertStagingEmpty();
   });
 
