@@ -5,9 +5,10 @@ import type { VersionEntry, VersionMap } from '../../shared/versions/version-map
 import type { AdminKey } from './admin-key.js';
 import type { AppKeyCache } from './app-key-cache.js';
 import { compileAppKeyMask } from './app-key-masking.js';
+import { bodyTooLarge } from './body-limit.js';
 import { RouterKeyCheck, takeCodeParameters } from './client-keys.js';
 import { classifyDurableRequest, isDurableApiPath } from './durable-route.js';
-import { writeErrorResponse } from './error-response.js';
+import { writeErrorResponse } from '../../shared/http/error-response.js';
 import type { FrontDoorConfig } from './front-door-options.js';
 import { InstanceOwnerCache } from './instance-owner-cache.js';
 import { ProxyExchange, type ExchangeContext, type UpstreamTarget } from './proxy-exchange.js';
@@ -35,6 +36,7 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly #routerKeys: FrontDoorConfig['routerKeys'];
   readonly #keyCheck: RouterKeyCheck;
   readonly #appKeys: AppKeyCache | undefined;
+  readonly #maxBodyBytes: number;
   #table: RoutingTable<UpstreamTarget> | undefined;
   #closing = false;
 
@@ -43,6 +45,7 @@ export class FrontDoorProxy implements ExchangeContext {
     this.#routerKeys = config.routerKeys;
     this.#keyCheck = new RouterKeyCheck(config.routerKeys);
     this.#appKeys = appKeys;
+    this.#maxBodyBytes = config.maxRequestBodyBytes;
     this.log = log;
     this.owners = config.trackingStore === undefined ? undefined : new InstanceOwnerCache(config.trackingStore, {
       maxEntries: config.instanceCacheSize, missingTtlMs: missingInstanceTtlMs, ownerTtlMs: instanceOwnerTtlMs,
@@ -106,6 +109,11 @@ export class FrontDoorProxy implements ExchangeContext {
       return;
     }
     const exchange = new ProxyExchange(this, req, res);
+    if (exchange.requestLength > this.#maxBodyBytes) {
+      writeErrorResponse(res, bodyTooLarge(this.#maxBodyBytes, 'a request to an app'), undefined, true);
+      return;
+    }
+    if (exchange.hasBody && exchange.requestLength === -1) exchange.bodyLimit = this.#maxBodyBytes;
     const { url: upstreamUrl, codes } = takeCodeParameters(req.url as string);
     exchange.upstreamUrl = upstreamUrl;
     const presented = this.#keyCheck.presented(exchange.functionsKey, codes);

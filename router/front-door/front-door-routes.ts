@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
+import { routerErrorOf } from '../../shared/http/parser-rejections.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminKey } from './admin-key.js';
 
@@ -38,8 +39,10 @@ export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRou
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const routerError = toRouterError(error);
+    const routerError = routerErrorOf(error);
     if (routerError.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A body refused unread would otherwise be read to its end to keep the connection.
+    if (routerError.code === 'PAYLOAD_TOO_LARGE') void reply.header('connection', 'close');
     void reply.code(routerError.status).send(routerError.toJSON());
   });
 }
@@ -56,13 +59,4 @@ function describeVersion(entry: VersionEntry): Record<string, unknown> {
     decommissionedAt: entry.decommissionedAt ?? null,
     instances: entry.instances === undefined ? null : { running: entry.instances.running, pending: entry.instances.pending },
   };
-}
-
-function toRouterError(error: unknown): RouterError {
-  if (isRouterError(error)) return error;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new RouterError('INVALID_REQUEST', error instanceof Error ? error.message : undefined);
-  }
-  return new RouterError('INTERNAL');
 }
