@@ -15,6 +15,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import { errorShapeServerOptions, routerErrorOf } from '../../shared/http/parser-rejections.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { loadApp } from './app-loading/app-loader.js';
 import { applyAppSettings, readLocalSettings } from './app-loading/app-settings.js';
@@ -308,11 +309,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       ...errorShapeServerOptions(),
     });
     cleanUps.push({ name: 'closing Fastify', run: () => fastify.close() });
-    fastify.setErrorHandler((error, _request, reply) => {
+    fastify.setErrorHandler((error, request, reply) => {
       const routerError = routerErrorOf(error);
       if (routerError.status >= 500) logger.error({ err: error }, 'A request to the host failed');
-      // A body refused unread would otherwise be read to its end to keep the connection.
-      if (routerError.code === 'PAYLOAD_TOO_LARGE') void reply.header('connection', 'close');
+      if (routerError.code === 'PAYLOAD_TOO_LARGE') {
+        // Fastify closes at once; lingering lets a proxy still sending the body read the 413.
+        void reply.removeHeader('connection');
+        lingerThenClose(request.raw);
+      }
       return reply.code(routerError.status).send(routerError.toJSON());
     });
     if (keyring !== undefined) registerKeyGate(fastify, { keys: () => keyring.current, triggers: routeTable });

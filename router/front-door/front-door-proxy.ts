@@ -9,6 +9,7 @@ import { bodyTooLarge } from './body-limit.js';
 import { RouterKeyCheck, takeCodeParameters } from './client-keys.js';
 import { classifyDurableRequest, isDurableApiPath } from './durable-route.js';
 import { writeErrorResponse } from '../../shared/http/error-response.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { FrontDoorConfig } from './front-door-options.js';
 import { InstanceOwnerCache } from './instance-owner-cache.js';
 import { ProxyExchange, type ExchangeContext, type UpstreamTarget } from './proxy-exchange.js';
@@ -110,10 +111,15 @@ export class FrontDoorProxy implements ExchangeContext {
     }
     const exchange = new ProxyExchange(this, req, res);
     if (exchange.requestLength > this.#maxBodyBytes) {
-      writeErrorResponse(res, bodyTooLarge(this.#maxBodyBytes, 'a request to an app'), undefined, true);
+      writeErrorResponse(res, bodyTooLarge(this.#maxBodyBytes, 'a request to an app'));
+      lingerThenClose(req);
       return;
     }
-    if (exchange.hasBody && exchange.requestLength === -1) exchange.bodyLimit = this.#maxBodyBytes;
+    if (exchange.hasBody) {
+      if (exchange.requestLength === -1) exchange.bodyLimit = this.#maxBodyBytes;
+      // Answered before the body was read whole (an app's early 413, a refusal): the rest is for no one.
+      res.once('finish', () => lingerThenClose(req));
+    }
     const { url: upstreamUrl, codes } = takeCodeParameters(req.url as string);
     exchange.upstreamUrl = upstreamUrl;
     const presented = this.#keyCheck.presented(exchange.functionsKey, codes);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
+import { RouterError } from '../../shared/errors/router-error.js';
 import { routerErrorOf } from '../../shared/http/parser-rejections.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminKey } from './admin-key.js';
 
@@ -41,8 +42,11 @@ export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRou
   app.setErrorHandler((error, request, reply) => {
     const routerError = routerErrorOf(error);
     if (routerError.status >= 500) request.log.error({ err: error }, 'request failed');
-    // A body refused unread would otherwise be read to its end to keep the connection.
-    if (routerError.code === 'PAYLOAD_TOO_LARGE') void reply.header('connection', 'close');
+    if (routerError.code === 'PAYLOAD_TOO_LARGE') {
+      // Fastify closes at once; lingering lets a proxy still sending the body read the 413.
+      void reply.removeHeader('connection');
+      lingerThenClose(request.raw);
+    }
     void reply.code(routerError.status).send(routerError.toJSON());
   });
 }

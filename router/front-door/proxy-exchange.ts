@@ -9,6 +9,7 @@ import { CappedBody } from './body-limit.js';
 import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from '../../shared/http/error-response.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import {
   downstreamResponseHeaders, upstreamRequestHeaders, type AppResponseFacts, type ClientRequestFacts,
 } from './hop-by-hop-headers.js';
@@ -262,8 +263,8 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       return;
     }
     if (isRouterError(error, 'PAYLOAD_TOO_LARGE')) {
-      // The rest of the body is not read: the connection cannot carry another request.
-      writeErrorResponse(res, error, target.routedVersion, true);
+      writeErrorResponse(res, error, target.routedVersion);
+      lingerThenClose(this.req);
       return;
     }
     if (res.headersSent) {

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RouterError } from '../errors/router-error.js';
 
@@ -36,5 +35,7 @@ export function writeErrorOnSocket(socket: Duplex, error: RouterError): void {
   }
   socket.end();
   // A client that keeps sending would hold the socket open: give it a moment to read the answer.
-  (socket as Partial<Socket>).setTimeout?.(1_000, () => socket.destroy());
+  const timer = setTimeout(() => socket.destroy(), 1_000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { isRouterError, RouterError } from '../../../../shared/errors/router-error.js';
+import { RouterError } from '../../../../shared/errors/router-error.js';
 import { routerErrorOf } from '../../../../shared/http/parser-rejections.js';
 import { runtimeStatuses, type RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { ClientOperations, ControlKind } from '../runtime/client-operations.js';
