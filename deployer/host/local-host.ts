@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
+import { errorShapeServerOptions, routerErrorOf } from '../../shared/http/parser-rejections.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { loadApp } from './app-loading/app-loader.js';
 import { applyAppSettings, readLocalSettings } from './app-loading/app-settings.js';
@@ -30,7 +32,7 @@ import {
 import { createDurableEngine } from './durable/durable-engine.js';
 import type { DurableApiKeys, DurableEngine } from './host-contracts.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
-import { registerHttpTriggers } from './http/http-trigger-plugin.js';
+import { defaultRequestBodyLimit, registerHttpTriggers } from './http/http-trigger-plugin.js';
 import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
 import { ServedConnections } from './http/served-connections.js';
 import { durableClientPath, durableClientRoutePrefix } from './keys/durable-client-path.js';
@@ -94,6 +96,8 @@ const defaultHost = '127.0.0.1';
 const httpCloseGraceMs = 5_000;
 /** The app setting naming the app's public host (Azure sets it on every app); URLs handed to clients use it. */
 const publicHostSetting = 'WEBSITE_HOSTNAME';
+/** The Functions host's request body limit in bytes (Kestrel's MaxRequestBodySize), as on Azure. */
+const requestBodySizeLimitSetting = 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT';
 
 function hostVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -171,6 +175,17 @@ function publicOriginOf(env: NodeJS.ProcessEnv): string | undefined {
     throw new RouterError('INVALID_CONFIGURATION', `The app setting ${publicHostSetting} must be a host name with an optional port (e.g. myapp.azurewebsites.net or 127.0.0.1:8443), not "${hostName}".`);
   }
   return `https://${hostName.toLowerCase()}`;
+}
+
+/** FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, in bytes, as the Functions host reads it; else its default. */
+function requestBodyLimitOf(env: NodeJS.ProcessEnv): number {
+  const value = env[requestBodySizeLimitSetting]?.trim();
+  if (value === undefined || value === '') return defaultRequestBodyLimit;
+  const limit = Number(value);
+  if (!Number.isSafeInteger(limit) || limit <= 0) {
+    throw new RouterError('INVALID_CONFIGURATION', `The app setting ${requestBodySizeLimitSetting} must be a positive number of bytes, not "${value}".`);
+  }
+  return limit;
 }
 
 function startingHandler(_request: IncomingMessage, response: ServerResponse): void {
@@ -291,8 +306,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       loggerInstance: logger.child({ component: 'http' }, { level: httpLogLevel(logger), serializers: { req: requestLogView } }) as FastifyBaseLogger,
       return503OnClosing: true,
       routerOptions: { maxParamLength: 2048 },
+      ...errorShapeServerOptions(),
     });
     cleanUps.push({ name: 'closing Fastify', run: () => fastify.close() });
+    fastify.setErrorHandler((error, request, reply) => {
+      const routerError = routerErrorOf(error);
+      if (routerError.status >= 500) logger.error({ err: error }, 'A request to the host failed');
+      if (routerError.code === 'PAYLOAD_TOO_LARGE') {
+        // Fastify closes at once; lingering lets a proxy still sending the body read the 413.
+        void reply.removeHeader('connection');
+        lingerThenClose(request.raw);
+      }
+      return reply.code(routerError.status).send(routerError.toJSON());
+    });
     if (keyring !== undefined) registerKeyGate(fastify, { keys: () => keyring.current, triggers: routeTable });
     registerAdminRoutes(fastify, {
       hostId: (app.package.name ?? path.basename(appDir)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
@@ -311,6 +337,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       invoker: app.invoker,
       logger,
       ...(publicOrigin === undefined ? {} : { publicOrigin }),
+      bodyLimit: requestBodyLimitOf(env),
     });
     await fastify.ready();
     if (!fastifyHandler) throw new RouterError('INTERNAL', 'Fastify did not hand over its request handler.');

@@ -9,8 +9,9 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request as send } from 'undici';
-import { RouterError } from '../../shared/errors/router-error.js';
+import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { AdminGate } from '../front-door/admin-gate.js';
+import { bodyTooLarge, CappedBody } from '../front-door/body-limit.js';
 import { publicBaseUrl } from '../front-door/url-rewriting.js';
 import type { TrustedProxies } from '../front-door/trusted-proxies.js';
 
@@ -29,6 +30,8 @@ export interface ControlPlaneForwardingOptions {
   readonly publicUrl: string | undefined;
   /** Peers whose X-Forwarded-Host and -Proto are believed. */
   readonly trustedProxies: TrustedProxies;
+  /** The largest release upload sent on, in bytes; a bigger one is answered 413 PAYLOAD_TOO_LARGE. */
+  readonly maxUploadBytes: number;
 }
 
 interface Route {
@@ -111,7 +114,7 @@ async function forward(
   const protocol = (request.raw.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http';
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
   const target = new URL(`${route.target(request.params as Record<string, string>)}${query}`, controlPlane.url);
-  const body = route.withBody && hasBody(request.headers) ? (request.body as Readable) : undefined;
+  const body = route.withBody && hasBody(request.headers) ? cappedBody(request, options.maxUploadBytes) : undefined;
   let response;
   try {
     response = await send(target, {
@@ -123,6 +126,7 @@ async function forward(
       bodyTimeout: route.timeoutMs,
     });
   } catch (error) {
+    if (isRouterError(error, 'PAYLOAD_TOO_LARGE')) throw error;
     throw new RouterError('CONTROL_PLANE_UNAVAILABLE', `The control plane at ${controlPlane.url} could not be reached (${reasonOf(error)}); releases and version changes cannot be made now, routing is not affected.`, {
       cause: error,
     });
@@ -148,6 +152,17 @@ async function forward(
   }
   const sent = reply.code(response.statusCode).header('content-type', 'application/json; charset=utf-8').send(payload);
   return { status: response.statusCode, payload, sent };
+}
+
+/** A declared length over the limit is refused before anything is sent; a chunked body is cut at the limit. */
+function cappedBody(request: FastifyRequest, limit: number): Readable {
+  const declared = Number(header(request.headers, 'content-length') ?? -1);
+  if (declared > limit) throw bodyTooLarge(limit, 'a release upload');
+  const payload = request.body as Readable;
+  if (declared >= 0) return payload;
+  const capped = new CappedBody(limit, 'a release upload');
+  payload.on('error', (error) => capped.destroy(error));
+  return payload.pipe(capped);
 }
 
 function forwardedHeaders(request: FastifyRequest, key: string): Record<string, string> {

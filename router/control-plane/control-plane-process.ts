@@ -13,6 +13,7 @@ import { controlPlaneTaskHubFor } from '../app-configuration/app-naming.js';
 import { defaultRouterId } from '../app-configuration/router-identity.js';
 import { writeControlPlaneAppDirectory } from './control-plane-app-directory.js';
 import { controlPlaneSettingNames as names, readControlPlaneSettings } from './control-plane-settings.js';
+import { defaultPackageLimits } from '../../deployer/platform/package/package-limits.js';
 
 export interface ControlPlaneProcessOptions {
   /** Table storage of the version map, the shared tracking store and the control plane's own state. */
@@ -73,6 +74,8 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
   const dataDir = path.resolve(options.dataDir);
   const settings: Record<string, string> = {
     AzureWebJobsStorage: options.storage,
+    // The host hands a function its whole body: let uploads up to the package limit through.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(defaultPackageLimits.maxCompressedBytes),
     [names.storage]: options.storage,
     [names.routerId]: routerId,
     ...(options.azure ?? {}),

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
+import { errorShapeServerOptions } from '../../shared/http/parser-rejections.js';
 import { registerControlPlaneForwarding } from '../admin/control-plane-forwarding.js';
 import { registerInstancesRoute } from '../admin/instances-route.js';
 import { AdminKey } from './admin-key.js';
@@ -54,7 +55,9 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
     versionMap: () => frontDoor.versionMap,
     ready: () => cache.loaded && !frontDoor.closing,
   });
-  registerControlPlaneForwarding(app, { controlPlane: config.controlPlane, adminGate, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
+  registerControlPlaneForwarding(app, {
+    controlPlane: config.controlPlane, adminGate, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, maxUploadBytes: config.maxReleaseUploadBytes,
+  });
   registerInstancesRoute(app, { adminGate, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
   app.addHook('onReady', () => waitAtMost(cache.start(), firstLoadWaitMs));
   app.addHook('preClose', (done) => {
@@ -70,7 +73,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
 }
 
 function createFastify(config: FrontDoorConfig, serverFactory: FastifyServerFactory): FastifyInstance {
-  const common = { logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true, serverFactory };
+  const common = { logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true, serverFactory, ...errorShapeServerOptions() };
   const logger = config.logger;
   return isLogger(logger) ? Fastify({ ...common, loggerInstance: logger as FastifyBaseLogger }) : Fastify({ ...common, logger });
 }

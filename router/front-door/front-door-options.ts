@@ -1,6 +1,7 @@
 import type { LoggerOptions, Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
+import { defaultPackageLimits } from '../../deployer/platform/package/package-limits.js';
 import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import type { AppKeySource } from './app-key-cache.js';
@@ -32,6 +33,14 @@ export interface FrontDoorOptions {
   readonly upstreamBodyTimeoutMs?: number | undefined;
   /** Keep-alive connections per app. */
   readonly connectionsPerApp?: number | undefined;
+  /**
+   * The largest request body sent on to an app (`/api/*` and the durable HTTP API), in bytes: what
+   * the Azure Functions host accepts by default (100 MiB, its FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
+   * A bigger one is answered 413 PAYLOAD_TOO_LARGE by the front door.
+   */
+  readonly maxRequestBodyBytes?: number | undefined;
+  /** The largest release upload (`POST /admin/releases` with a zip) sent on to the control plane: the package limit, 256 MiB. */
+  readonly maxReleaseUploadBytes?: number | undefined;
   /** How clients reach the router, e.g. "https://router.example.com"; else taken from each request's Host. */
   readonly publicUrl?: string | undefined;
   /**
@@ -58,6 +67,8 @@ export interface FrontDoorConfig {
   readonly upstreamTimeoutMs: number;
   readonly upstreamBodyTimeoutMs: number;
   readonly connectionsPerApp: number;
+  readonly maxRequestBodyBytes: number;
+  readonly maxReleaseUploadBytes: number;
   /** Normalized: origin plus path, without a trailing slash. */
   readonly publicUrl: string | undefined;
   readonly trustedProxies: TrustedProxies;
@@ -73,6 +84,8 @@ export const frontDoorDefaults = Object.freeze({
   connectionsPerApp: 64,
   instanceCacheSize: 10_000,
   appKeyMaxAgeMs: 30_000,
+  maxRequestBodyBytes: 100 * 1024 * 1024,
+  maxReleaseUploadBytes: defaultPackageLimits.maxCompressedBytes,
   logger: Object.freeze({ level: 'info' }) as LoggerOptions,
 });
 
@@ -84,6 +97,8 @@ const integerRanges = {
   connectionsPerApp: [1, 10_000],
   instanceCacheSize: [0, 10_000_000],
   appKeyMaxAgeMs: [100, 3_600_000],
+  maxRequestBodyBytes: [1, Number.MAX_SAFE_INTEGER],
+  maxReleaseUploadBytes: [1, Number.MAX_SAFE_INTEGER],
 } as const satisfies Record<string, readonly [number, number]>;
 const knownOptions = new Set<string>(['store', 'trackingStore', 'adminKey', 'routerKeys', 'appKeys', 'publicUrl', 'trustedProxies', 'logger', 'controlPlane', ...Object.keys(integerRanges)]);
 const routerKeyPattern = /^[A-Za-z0-9._~-]{16,256}$/;
@@ -117,6 +132,8 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     upstreamTimeoutMs: integer(options, 'upstreamTimeoutMs'),
     upstreamBodyTimeoutMs: integer(options, 'upstreamBodyTimeoutMs'),
     connectionsPerApp: integer(options, 'connectionsPerApp'),
+    maxRequestBodyBytes: integer(options, 'maxRequestBodyBytes'),
+    maxReleaseUploadBytes: integer(options, 'maxReleaseUploadBytes'),
     instanceCacheSize: integer(options, 'instanceCacheSize'),
     publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
     trustedProxies: trustedProxiesOption(options.trustedProxies),

@@ -6,9 +6,11 @@ import type { VersionEntry, VersionMap } from '../../shared/versions/version-map
 import type { AdminKey } from './admin-key.js';
 import type { AppKeyCache } from './app-key-cache.js';
 import { compileAppKeyMask } from './app-key-masking.js';
+import { bodyTooLarge } from './body-limit.js';
 import { RouterKeyCheck, takeCodeParameters } from './client-keys.js';
 import { classifyDurableRequest, isDurableApiPath } from './durable-route.js';
-import { writeErrorResponse } from './error-response.js';
+import { writeErrorResponse } from '../../shared/http/error-response.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { FrontDoorConfig } from './front-door-options.js';
 import { InstanceOwnerCache } from './instance-owner-cache.js';
 import { ProxyExchange, type ExchangeContext, type UpstreamTarget } from './proxy-exchange.js';
@@ -37,6 +39,7 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly #routerKeys: FrontDoorConfig['routerKeys'];
   readonly #keyCheck: RouterKeyCheck;
   readonly #appKeys: AppKeyCache | undefined;
+  readonly #maxBodyBytes: number;
   #table: RoutingTable<UpstreamTarget> | undefined;
   #closing = false;
 
@@ -46,6 +49,7 @@ export class FrontDoorProxy implements ExchangeContext {
     this.#routerKeys = config.routerKeys;
     this.#keyCheck = new RouterKeyCheck(config.routerKeys);
     this.#appKeys = appKeys;
+    this.#maxBodyBytes = config.maxRequestBodyBytes;
     this.log = log;
     this.owners = config.trackingStore === undefined ? undefined : new InstanceOwnerCache(config.trackingStore, {
       maxEntries: config.instanceCacheSize, missingTtlMs: missingInstanceTtlMs, ownerTtlMs: instanceOwnerTtlMs,
@@ -109,6 +113,16 @@ export class FrontDoorProxy implements ExchangeContext {
       return;
     }
     const exchange = new ProxyExchange(this, req, res);
+    if (exchange.requestLength > this.#maxBodyBytes) {
+      writeErrorResponse(res, bodyTooLarge(this.#maxBodyBytes, 'a request to an app'));
+      lingerThenClose(req);
+      return;
+    }
+    if (exchange.hasBody) {
+      if (exchange.requestLength === -1) exchange.bodyLimit = this.#maxBodyBytes;
+      // Answered before the body was read whole (an app's early 413, a refusal): the rest is for no one.
+      res.once('finish', () => lingerThenClose(req));
+    }
     const { url: upstreamUrl, codes } = takeCodeParameters(req.url as string);
     exchange.upstreamUrl = upstreamUrl;
     const presented = this.#keyCheck.presented(exchange.functionsKey, codes);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
+import { RouterError } from '../../shared/errors/router-error.js';
+import { routerErrorOf } from '../../shared/http/parser-rejections.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminGate } from './admin-gate.js';
 
@@ -31,8 +33,13 @@ export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRou
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const routerError = toRouterError(error);
+    const routerError = routerErrorOf(error);
     if (routerError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (routerError.code === 'PAYLOAD_TOO_LARGE') {
+      // Fastify closes at once; lingering lets a proxy still sending the body read the 413.
+      void reply.removeHeader('connection');
+      lingerThenClose(request.raw);
+    }
     void reply.code(routerError.status).send(routerError.toJSON());
   });
 }
@@ -49,13 +56,4 @@ function describeVersion(entry: VersionEntry): Record<string, unknown> {
     decommissionedAt: entry.decommissionedAt ?? null,
     instances: entry.instances === undefined ? null : { running: entry.instances.running, pending: entry.instances.pending },
   };
-}
-
-function toRouterError(error: unknown): RouterError {
-  if (isRouterError(error)) return error;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new RouterError('INVALID_REQUEST', error instanceof Error ? error.message : undefined);
-  }
-  return new RouterError('INTERNAL');
 }

@@ -5,6 +5,7 @@
  * both directions; the client's Host goes to `x-forwarded-host` and the app gets its own.
  * Header arrays are flat `[name, value, name, value, ...]`, as node and undici use them.
  */
+import { routedVersionHeader } from '../../shared/http/error-response.js';
 
 /** What the proxy needs to know about the client's request, noted while its headers are copied. */
 export interface ClientRequestFacts {
@@ -13,6 +14,8 @@ export interface ClientRequestFacts {
   forwardedHost: string | undefined;
   forwardedProto: string | undefined;
   hasBody: boolean;
+  /** The declared `content-length`, -1 when none (a chunked body, or none). */
+  requestLength: number;
   /** The `x-functions-key` the client sent: a router key, taken off here (the app gets its own). */
   functionsKey: string | undefined;
 }
@@ -27,7 +30,6 @@ export interface AppResponseFacts {
   locationIndex: number;
 }
 
-export const routedVersionHeader = 'x-routed-version';
 
 /**
  * The headers sent to the app. `isAdminCredential` recognises an Authorization value carrying the
@@ -74,6 +76,7 @@ export function upstreamRequestHeaders(
         facts.appVersion = facts.appVersion === undefined ? value : `${facts.appVersion}, ${value}`;
         break;
       case 'content-length':
+        facts.requestLength = Number(value);
         if (value !== '0') facts.hasBody = true;
         break;
       case 'authorization':

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { RouterError } from '../../shared/errors/router-error.js';
+import type { Readable } from 'node:stream';
+import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { AppKeys } from '../../shared/secrets/app-keys.js';
 import { pathWithoutQuery } from '../../shared/secrets/loggable-path.js';
+import { CappedBody } from './body-limit.js';
 import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
-import { writeErrorResponse } from './error-response.js';
+import { writeErrorResponse } from '../../shared/http/error-response.js';
+import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import {
   downstreamResponseHeaders, upstreamRequestHeaders, type AppResponseFacts, type ClientRequestFacts,
@@ -67,6 +70,9 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   forwardedHost: string | undefined = undefined;
   forwardedProto: string | undefined = undefined;
   hasBody = false;
+  requestLength = -1;
+  /** Set when a body of undeclared length must be counted on its way to the app. */
+  bodyLimit: number | undefined = undefined;
   functionsKey: string | undefined = undefined;
   /** The request target sent to the app: the client's, without its `code` parameters. */
   upstreamUrl: string;
@@ -92,6 +98,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   #finished = false;
   #attempts = 0;
   #responseStarted = false;
+  #body: Readable | null | undefined = undefined;
 
   /** What the request is about; the proxy sets it once the request is authenticated and classified. */
   request: DurableRequest = otherRequest;
@@ -140,8 +147,17 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       method: req.method as string,
       path: target.basePath === '' ? this.upstreamUrl : target.basePath + this.upstreamUrl,
       headers: this.upstreamHeaders,
-      body: this.hasBody ? req : null,
+      body: this.#body ??= this.#requestBody(),
     }, this);
+  }
+
+  #requestBody(): Readable | null {
+    if (!this.hasBody) return null;
+    if (this.bodyLimit === undefined) return this.req;
+    const capped = new CappedBody(this.bodyLimit, 'a request to an app');
+    // The cap's error reaches undici through the body it reads; the client's own failure ends it too.
+    this.req.on('error', (error) => capped.destroy(error));
+    return this.req.pipe(capped);
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -249,6 +265,11 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       res.destroy();
       return;
     }
+    if (isRouterError(error, 'PAYLOAD_TOO_LARGE')) {
+      writeErrorResponse(res, error, target.routedVersion);
+      lingerThenClose(this.req);
+      return;
+    }
     if (res.headersSent) {
       this.context.log.debug({ err: error, routeKey: target.routeKey }, 'the app failed while its response was being streamed');
       res.destroy(error);
@@ -274,7 +295,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       code: typeof code === 'string' ? code : undefined,
       reusedConnection: failedOnReusedConnection(error),
       responseStarted: this.#responseStarted,
-      bodyConsumed: this.hasBody && (this.req.readableDidRead || this.req.destroyed),
+      bodyConsumed: this.hasBody && ((this.#body ?? this.req).readableDidRead || this.req.destroyed),
       attempts: this.#attempts,
     });
   }

@@ -5,6 +5,11 @@
 export const errorCatalogue = {
   INVALID_VERSION: { status: 400, message: 'The version is not a valid semantic version (expected "1.2.3" or "1.2").' },
   INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time; send it again.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than this route accepts.' },
+  URL_TOO_LONG: { status: 414, message: 'A part of the URL is longer than the router accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This route does not accept a body of that content type.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than the router accepts.' },
   UNAUTHORIZED: { status: 401, message: 'A valid admin key is required (Authorization: Bearer <key>).' },
   TOO_MANY_FAILED_AUTHENTICATIONS: { status: 429, message: 'Too many requests with a missing or wrong admin key came from this address; wait before trying again.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },

@@ -11,8 +11,8 @@ import type { RpcTraceContext } from '../app-loading/functions-core-types.js';
 import type { HttpRouteTable } from './http-trigger-routes.js';
 import { fromRpcHttpResponse, httpResponseData, toRpcHttpRequest, type HttpResponseParts } from './rpc-http-conversion.js';
 
-/** The Functions host's default request body limit (100 MB). */
-const bodyLimit = 100 * 1024 * 1024;
+/** The Functions host's default request body limit (100 MiB), which FUNCTIONS_REQUEST_BODY_SIZE_LIMIT changes. */
+export const defaultRequestBodyLimit = 100 * 1024 * 1024;
 
 export interface HttpTriggerPluginOptions {
   readonly table: HttpRouteTable;
@@ -21,6 +21,8 @@ export interface HttpTriggerPluginOptions {
   readonly logger: Logger;
   /** `https://${WEBSITE_HOSTNAME}`: a request addressed to that host is seen by the function at that origin. */
   readonly publicOrigin?: string;
+  /** The largest request body a function is handed, in bytes; a bigger one is answered 413 PAYLOAD_TOO_LARGE. */
+  readonly bodyLimit?: number;
 }
 
 function traceContextOf(request: FastifyRequest): RpcTraceContext | undefined {
@@ -45,6 +47,7 @@ function send(reply: FastifyReply, response: HttpResponseParts): FastifyReply {
 export async function registerHttpTriggers(server: FastifyInstance, options: HttpTriggerPluginOptions): Promise<void> {
   const functionsByName = new Map(options.functions.map((fn) => [fn.name, fn]));
   const publicOrigin = options.publicOrigin === undefined ? undefined : { origin: options.publicOrigin, host: new URL(options.publicOrigin).host };
+  const bodyLimit = options.bodyLimit ?? defaultRequestBodyLimit;
   await server.register(async (scope) => {
     // Functions get the body as bytes whatever its type; the library parses it on demand.
     scope.removeAllContentTypeParsers();

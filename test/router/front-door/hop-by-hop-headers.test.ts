@@ -8,7 +8,7 @@ import {
 const hopByHop = ['Connection', 'Keep-Alive', 'Proxy-Connection', 'TE', 'Transfer-Encoding', 'Upgrade', 'Trailer'];
 
 function requestFacts(): ClientRequestFacts {
-  return { appVersion: undefined, host: undefined, forwardedHost: undefined, forwardedProto: undefined, hasBody: false, functionsKey: undefined };
+  return { appVersion: undefined, host: undefined, forwardedHost: undefined, forwardedProto: undefined, hasBody: false, requestLength: -1, functionsKey: undefined };
 }
 
 function responseFacts(): AppResponseFacts {

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { isRouterError, RouterError } from '../../../../shared/errors/router-error.js';
+import { RouterError } from '../../../../shared/errors/router-error.js';
+import { routerErrorOf } from '../../../../shared/http/parser-rejections.js';
 import { runtimeStatuses, type RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { ClientOperations, ControlKind } from '../runtime/client-operations.js';
 import type { InstanceQuery, InstanceState } from '../storage/tracking-store.js';
@@ -38,9 +39,8 @@ export function registerManagementApi(server: FastifyInstance, options: Manageme
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error, _request, reply) => {
-      if (isRouterError(error)) return reply.code(error.status).send(error.toJSON());
-      const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
-      if (status < 500) return reply.code(status).send(new RouterError('INVALID_REQUEST', (error as Error).message).toJSON());
+      const routerError = routerErrorOf(error);
+      if (routerError.status < 500) return reply.code(routerError.status).send(routerError.toJSON());
       options.logger.error({ err: error }, 'Durable HTTP API request failed');
       return reply.code(500).send(new RouterError('INTERNAL', 'Something went wrong while processing your request.').toJSON());
     });
