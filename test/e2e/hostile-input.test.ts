@@ -111,6 +111,8 @@ describe('hostile input', () => {
         'POST /api/version HTTP/1.1', `Host: ${new URL(stack.url).host}`, 'Content-Length: 4', 'Transfer-Encoding: chunked', '', '0', '', 'GET /admin/versions HTTP/1.1', '', '',
       ].join('\r\n'));
       assert.equal(answer.status, 400, answer.body);
+      const body = JSON.parse(answer.body) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'INVALID_REQUEST', 'in the one error shape, also from the HTTP parser');
     });
 
     it('asks the durable API for the router\'s key, and the control plane\'s own API for its host\'s keys', async () => {
