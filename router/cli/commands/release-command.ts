@@ -26,7 +26,7 @@ interface Accepted {
 }
 
 const statusIntervalMs = 250;
-const mapCatchUpMs = 3_000;
+const mapCatchUpMs = 10_000;
 
 export async function runReleaseCommand(version: string, options: ReleaseCommandOptions, global: GlobalOptions): Promise<void> {
   const timeoutMs = seconds(options.timeout, '--timeout') * 1000;
@@ -54,6 +54,9 @@ export async function runReleaseCommand(version: string, options: ReleaseCommand
   } finally {
     printer?.finish();
   }
+  // Succeeded: also wait (briefly) until this front door routes by the new map, so that whoever
+  // calls the router right after `release --wait` reaches the new version.
+  const after = final.state === 'succeeded' ? await versionsAfter(client, final) : undefined;
   if (json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
   if (final.state === 'failed') {
     const error = final.error ?? { code: 'INTERNAL', message: `The release ${final.id} failed without saying why.` };
@@ -61,7 +64,6 @@ export async function runReleaseCommand(version: string, options: ReleaseCommand
     process.exitCode = 1;
     return;
   }
-  const after = json ? undefined : await versionsAfter(client, final);
   for (const line of releaseSucceeded(final, performance.now() - startedAt, after)) say(line);
 }
 
@@ -74,7 +76,8 @@ async function versionsAfter(client: AdminClient, release: ReleaseView): Promise
   try {
     for (;;) {
       const listing = await client.get<VersionsAfterRelease>('/admin/versions');
-      const recorded = listing.versions.some((entry) => entry.versions?.includes(release.version) === true);
+      // Recorded, and past provisioning: until then the front door refuses the version.
+      const recorded = listing.versions.some((entry) => entry.versions?.includes(release.version) === true && entry.state !== 'provisioning');
       const promoted = release.kind !== 'breaking' || release.promote === false || listing.current === release.routeKey;
       if (recorded && promoted) return listing;
       if (performance.now() > deadline) return undefined;
