@@ -377,6 +377,12 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
           name: 'ROUTER_PACKAGE_CONTAINER'
           value: packageContainerName
         }
+        {
+          // Package URLs are downloaded only from these hosts: the router's own blob endpoint (a
+          // pipeline uploads its zip there and releases a SAS URL). Add hosts here, comma-separated.
+          name: 'ROUTER_PACKAGE_HOSTS'
+          value: '${storage.name}.blob.${environment().suffixes.storage}'
+        }
       ]
     }
   }

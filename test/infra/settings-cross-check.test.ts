@@ -56,7 +56,6 @@ const controlPlaneNotSet: Record<string, Reasons> = {
     [azureSettingNames.pollIntervalMs]: 'default 2 s between polls of ARM operations',
   },
   'a secure default': {
-    [controlPlaneSettingNames.packageHosts]: 'unset, no package URL is downloaded (releases upload their zips); an operator lists the hosts they release from',
   },
   'test-only': {
     [controlPlaneSettingNames.packageTestLoopbackHosts]: 'tests serve packages from 127.0.0.1; never loopback in production',
