@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { azureSettingNames } from '../../deployer/platform/azure/azure-platform-settings.js';
@@ -9,7 +9,7 @@ import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
 import { RouterError } from '../../shared/errors/router-error.js';
-import { readFileIfExists } from '../../shared/files/optional-file.js';
+import { readFileIfExists, statIfExists } from '../../shared/files/optional-file.js';
 import { TableAppKeyStore } from '../../shared/stores/table-app-key-store.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import { readOrCreateKeptKey, type KeptKey } from './kept-keys.js';
@@ -185,12 +185,7 @@ async function claimDataDirFor(dataDir: string, kind: 'local' | 'azure'): Promis
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
-  try {
-    return (await stat(dir)).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(dir))?.isDirectory() === true;
 }
 
 const pinoLevels: Readonly<Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };

@@ -3,11 +3,12 @@
  * publish does: when the app has a tsconfig.json, or its package.json `main` names files that do
  * not exist yet, the CLI runs the app's `npm run build` in its directory before packaging it.
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findEntryPointFiles } from '../../../deployer/host/app-loading/entry-point-glob.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { runNpm } from './npm-run.js';
+import { statIfExists } from '../../../shared/files/optional-file.js';
 
 export interface AppManifest {
   readonly main?: unknown;
@@ -68,11 +69,5 @@ export async function readAppManifest(dir: string): Promise<AppManifest | undefi
 }
 
 async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(file)) !== undefined;
 }

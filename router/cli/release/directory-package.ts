@@ -5,7 +5,7 @@
  * package-lock.json is there, what `npm ci --omit=dev` installs into a staging copy (the user's
  * directory is not touched).
  */
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipDirectory, type DirectoryZip } from '../../../deployer/platform/package/directory-zip.js';
@@ -16,6 +16,7 @@ import { devDependencyFilter, type Lockfile } from '../../../deployer/platform/p
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { buildApp, planBuild, readAppManifest } from './app-build.js';
 import { runNpm } from './npm-run.js';
+import { statIfExists } from '../../../shared/files/optional-file.js';
 
 export interface PackagedDirectory {
   readonly zip: DirectoryZip;
@@ -90,11 +91,5 @@ async function readLockfile(file: string): Promise<Lockfile | undefined> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(file)) !== undefined;
 }

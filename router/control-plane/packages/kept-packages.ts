@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import type { PackageLimits } from '../../../deployer/platform/package/package-limits.js';
 import { packageContentHash, unpackPackage } from '../../../deployer/platform/package/package-unpacking.js';
 import type { TakenPackage } from '../../releases/package/package-intake.js';
 import type { KeptPackageMirror } from './kept-package-mirror.js';
+import { statIfExists } from '../../../shared/files/optional-file.js';
 
 export interface KeptPackagesOptions {
   /** This instance's folder of kept packages. */
@@ -87,12 +88,7 @@ export class KeptPackages {
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
-  try {
-    return (await stat(dir)).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(dir))?.isDirectory() === true;
 }
 
 async function moveInto(source: string, target: string, root: string): Promise<void> {

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { zipDirectory } from '../../../deployer/platform/package/directory-zip.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { controlPlaneHostJson, routerVersion } from '../control-plane-app-directory.js';
+import { statIfExists } from '../../../shared/files/optional-file.js';
 
 export interface ControlPlanePackageOptions {
   /** The project: its `dist/` (built), `package.json` and `package-lock.json`. */
@@ -100,11 +101,5 @@ function npmCommand(): string {
 }
 
 async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(file)) !== undefined;
 }

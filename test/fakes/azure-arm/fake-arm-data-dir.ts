@@ -3,9 +3,10 @@
  * (in-memory) state, so they are removed when a new fake claims the folder; a folder holding
  * anything else is refused rather than emptied.
  */
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RouterError } from '../../../shared/errors/router-error.js';
+import { statIfExists } from '../../../shared/files/optional-file.js';
 
 const markerFile = '.fake-arm';
 
@@ -21,11 +22,5 @@ export async function claimDataDir(dataDir: string): Promise<void> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return (await statIfExists(file)) !== undefined;
 }
