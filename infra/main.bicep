@@ -383,6 +383,11 @@ resource controlPlane 'Microsoft.Web/sites@2024-04-01' = {
           name: 'ROUTER_PACKAGE_HOSTS'
           value: '${storage.name}.blob.${environment().suffixes.storage}'
         }
+        {
+          // Release uploads stream to disk up to the package limit (256 MiB); the host's default is 100 MiB.
+          name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'
+          value: '268435456'
+        }
       ]
     }
   }

@@ -338,6 +338,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       logger,
       ...(publicOrigin === undefined ? {} : { publicOrigin }),
       bodyLimit: requestBodyLimitOf(env),
+      workerHttpUri: app.workerHttpUri,
     });
     await fastify.ready();
     if (!fastifyHandler) throw new RouterError('INTERNAL', 'Fastify did not hand over its request handler.');

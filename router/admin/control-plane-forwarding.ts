@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request as send } from 'undici';
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { AdminGate } from '../front-door/admin-gate.js';
-import { bodyTooLarge, CappedBody } from '../front-door/body-limit.js';
+import { bodyTooLarge, CappedBody } from '../../shared/http/body-limit.js';
 import { publicBaseUrl } from '../front-door/url-rewriting.js';
 import type { TrustedProxies } from '../front-door/trusted-proxies.js';
 

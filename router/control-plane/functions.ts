@@ -17,6 +17,9 @@ import { decommissionOrchestrator, drainOrchestrator, makeCurrentOrchestrator } 
 import { versionActivities } from './versions/version-activities.js';
 import { decommissionVersionNow, drainVersionNow, makeVersionCurrent } from './versions/versions-api.js';
 
+// A release upload (up to the package limit) streams to disk instead of arriving whole in memory.
+app.setup({ enableHttpStream: true });
+
 df.app.orchestration(orchestrationNames.release, releaseOrchestrator);
 df.app.orchestration(orchestrationNames.drainMonitor, drainMonitorOrchestrator);
 df.app.orchestration(orchestrationNames.makeCurrent, makeCurrentOrchestrator);

@@ -6,7 +6,7 @@ import type { VersionEntry, VersionMap } from '../../shared/versions/version-map
 import type { AdminKey } from './admin-key.js';
 import type { AppKeyCache } from './app-key-cache.js';
 import { compileAppKeyMask } from './app-key-masking.js';
-import { bodyTooLarge } from './body-limit.js';
+import { bodyTooLarge } from '../../shared/http/body-limit.js';
 import { RouterKeyCheck, takeCodeParameters } from './client-keys.js';
 import { classifyDurableRequest, isDurableApiPath } from './durable-route.js';
 import { writeErrorResponse } from '../../shared/http/error-response.js';

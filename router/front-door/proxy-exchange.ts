@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { AppKeys } from '../../shared/secrets/app-keys.js';
 import { pathWithoutQuery } from '../../shared/secrets/loggable-path.js';
-import { CappedBody } from './body-limit.js';
+import { CappedBody } from '../../shared/http/body-limit.js';
 import { isMaskableBody, maskKeysInBody, maskKeysInText, StreamingKeyMask, type AppKeyMask } from './app-key-masking.js';
 import type { DurableRequest } from './durable-route.js';
 import { writeErrorResponse } from '../../shared/http/error-response.js';

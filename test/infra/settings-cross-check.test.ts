@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { azureSettingNames, readAzurePlatformSettings } from '../../deployer/platform/azure/azure-platform-settings.js';
 import { defaultPackageContainer } from '../../deployer/platform/azure/azure-platform-options.js';
+import { defaultPackageLimits } from '../../deployer/platform/package/package-limits.js';
 import { appNamePrefixPattern, controlPlaneTaskHubFor } from '../../router/app-configuration/app-naming.js';
 import { routerAppSettings } from '../../router/app-configuration/app-settings.js';
 import { writeControlPlaneAppDirectory } from '../../router/control-plane/control-plane-app-directory.js';
@@ -77,6 +78,7 @@ const controlPlaneReadByPlatform: Reasons = {
   AzureWebJobsStorage: 'the Functions host and Durable Functions: the control plane\'s own task hub',
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'the Functions host sends its telemetry there',
   AZURE_CLIENT_ID: 'DefaultAzureCredential: which user-assigned identity to use',
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: 'the Functions host\'s request body limit: release uploads up to the package limit',
 };
 
 const durableTask = 'AzureFunctionsJobHost__extensions__durableTask';
@@ -276,6 +278,12 @@ describe('infra/ against the code', () => {
     const port = bicep.findProperty('targetPort', 0, loaded.text.length);
     assert.ok(port !== undefined, 'the container app has no ingress targetPort');
     assert.equal(String(serve.port), sampleValue(port.value, context), 'ingress goes to the port the front door listens on');
+  });
+
+  it('lets the control plane\'s host take release uploads up to the package limit, as startControlPlane does locally', async () => {
+    const { templates } = await loadInfra();
+    const limit = templates.controlPlane.find((setting) => setting.name === 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT');
+    assert.equal(limit?.value, `'${defaultPackageLimits.maxCompressedBytes}'`);
   });
 
   it('derives a default app name prefix within the router\'s rule', async () => {

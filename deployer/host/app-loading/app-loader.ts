@@ -31,6 +31,11 @@ export interface LoadedApp {
   /** Bindings the host cannot serve; their functions are not loaded. */
   readonly unsupported: readonly UnsupportedBinding[];
   readonly invoker: AppFunctionInvoker;
+  /**
+   * The worker's own HTTP server, when the app enabled HTTP streams (`app.setup({ enableHttpStream: true })`):
+   * the host forwards HTTP trigger requests there instead of handing them over in the invocation.
+   */
+  readonly workerHttpUri: string | undefined;
   /** Runs the app's `appTerminate` hooks. */
   terminate(): Promise<void>;
 }
@@ -119,7 +124,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   }
   state.lockIndexing();
   const capabilities = (await state.programmingModel?.getCapabilities?.({})) ?? {};
-  const httpStreaming = typeof capabilities['HttpUri'] === 'string';
+  const workerHttpUri = typeof capabilities['HttpUri'] === 'string' ? capabilities['HttpUri'] : undefined;
 
   const functions: LoadedFunction[] = [];
   const unsupported: UnsupportedBinding[] = [];
@@ -133,7 +138,6 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
     }
     const descriptor = { name, triggerType, bindings };
     const problems = unsupportedBindingsOf(descriptor);
-    if (httpStreaming && triggerType.toLowerCase() === 'httptrigger') problems.push({ function: name, bindingType: 'httpTrigger (HTTP streaming)' });
     if (problems.length > 0) {
       unsupported.push(...problems);
       continue;
@@ -149,6 +153,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
     functions,
     unsupported,
     invoker,
+    workerHttpUri,
     async terminate() {
       const context = {};
       Object.defineProperty(context, 'hookData', { enumerable: true, get: () => state.appLevelOnlyHookData });

@@ -26,6 +26,8 @@ export interface LoadedFunction extends FunctionDescriptor {
 }
 
 export interface TriggerInvocation {
+  /** Chosen by the caller when something else must carry it (an HTTP stream's request); else a new one. */
+  readonly invocationId?: string;
   readonly triggerData: RpcTypedData | undefined;
   readonly triggerMetadata?: Record<string, RpcTypedData>;
   readonly traceContext?: RpcTraceContext;
@@ -86,7 +88,7 @@ export function createFunctionInvoker(options: FunctionInvokerOptions): AppFunct
     const model = state.programmingModel;
     if (!model) throw new RouterError('APP_LOAD_FAILED', 'The app set no programming model (it does not use @azure/functions v4).');
 
-    const invocationId = randomUUID();
+    const invocationId = invocation.invocationId ?? randomUUID();
     const hookData: HookData = {};
     // Logs can happen before getArguments returns the context, so it is looked up when they do.
     const current: { invocationContext?: unknown } = {};

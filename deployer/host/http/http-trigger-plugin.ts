@@ -1,15 +1,19 @@
 /**
  * Serves the app's HTTP triggers: every request that no host route claims is matched against the
  * route table and handed to the function as the worker protocol's HTTP data, with the raw body
- * for any content type. Keys (`code` query parameter, `x-functions-key` header) reach the function
- * as they came; whether they are checked is the key gate's business (keys/key-gate.ts).
+ * for any content type, or, when the app enabled HTTP streams, forwarded to the worker as it
+ * arrives (http-stream-invocation.ts). Keys (`code` query parameter, `x-functions-key` header)
+ * reach the function as they came; whether they are checked is the key gate's business
+ * (keys/key-gate.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppFunctionInvoker, LoadedFunction } from '../app-loading/function-invoker.js';
 import type { RpcTraceContext } from '../app-loading/functions-core-types.js';
 import type { HttpRouteTable } from './http-trigger-routes.js';
-import { fromRpcHttpResponse, httpResponseData, toRpcHttpRequest, type HttpResponseParts } from './rpc-http-conversion.js';
+import { createHttpStreamInvoker } from './http-stream-invocation.js';
+import { fromRpcHttpResponse, httpResponseData, toRpcHttpRequest, toRpcHttpStreamMetadata, type HttpResponseParts } from './rpc-http-conversion.js';
 
 /** The Functions host's default request body limit (100 MiB), which FUNCTIONS_REQUEST_BODY_SIZE_LIMIT changes. */
 export const defaultRequestBodyLimit = 100 * 1024 * 1024;
@@ -23,6 +27,8 @@ export interface HttpTriggerPluginOptions {
   readonly publicOrigin?: string;
   /** The largest request body a function is handed, in bytes; a bigger one is answered 413 PAYLOAD_TOO_LARGE. */
   readonly bodyLimit?: number;
+  /** The worker's HTTP server, when the app enabled HTTP streams. */
+  readonly workerHttpUri?: string | undefined;
 }
 
 function traceContextOf(request: FastifyRequest): RpcTraceContext | undefined {
@@ -48,10 +54,15 @@ export async function registerHttpTriggers(server: FastifyInstance, options: Htt
   const functionsByName = new Map(options.functions.map((fn) => [fn.name, fn]));
   const publicOrigin = options.publicOrigin === undefined ? undefined : { origin: options.publicOrigin, host: new URL(options.publicOrigin).host };
   const bodyLimit = options.bodyLimit ?? defaultRequestBodyLimit;
+  const streams = options.workerHttpUri === undefined
+    ? undefined
+    : createHttpStreamInvoker({ workerHttpUri: options.workerHttpUri, invoker: options.invoker, logger: options.logger, bodyLimit });
+  if (streams !== undefined) server.addHook('onClose', () => streams.close());
   await server.register(async (scope) => {
     // Functions get the body as bytes whatever its type; the library parses it on demand.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+    if (streams === undefined) scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+    else scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
     scope.all('/*', { bodyLimit }, async (request, reply) => {
       const rawUrl = request.raw.url ?? '/';
@@ -67,14 +78,26 @@ export async function registerHttpTriggers(server: FastifyInstance, options: Htt
         return reply.code(404).send();
       }
 
+      const origin = originOf(request, publicOrigin);
+      const traceContext = traceContextOf(request);
+      if (streams !== undefined) {
+        const parts = { url: `${origin}${rawUrl}`, headers: request.headers, params: match.params };
+        return streams.answer(request, reply, {
+          functionName: fn.name,
+          invocationId: randomUUID(),
+          triggerData: toRpcHttpRequest({ ...parts, method: request.method, body: undefined }),
+          triggerMetadata: toRpcHttpStreamMetadata(parts),
+          traceContext,
+          origin,
+        });
+      }
       const triggerData = toRpcHttpRequest({
         method: request.method,
-        url: `${originOf(request, publicOrigin)}${rawUrl}`,
+        url: `${origin}${rawUrl}`,
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         params: match.params,
       });
-      const traceContext = traceContextOf(request);
       let response: HttpResponseParts;
       try {
         const result = await options.invoker.invoke(fn.name, { triggerData, ...(traceContext ? { traceContext } : {}) });

@@ -27,19 +27,37 @@ export interface HttpResponseParts {
  * that repeated keys keep all their values.
  */
 export function toRpcHttpRequest(request: HttpRequestParts): RpcTypedData {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
   const http: RpcHttpData = {
     method: request.method.toUpperCase(),
     url: request.url,
-    headers,
+    headers: singleValuedHeaders(request.headers),
     params: { ...request.params },
     body: request.body && request.body.length > 0 ? { bytes: request.body } : null,
   };
   return { http };
+}
+
+/**
+ * With HTTP streams the request itself reaches the worker over HTTP; the library takes its headers
+ * and route parameters from the trigger metadata instead, as the Functions host sends them.
+ */
+export function toRpcHttpStreamMetadata(request: Omit<HttpRequestParts, 'body' | 'method'>): Record<string, RpcTypedData> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URL(request.url).searchParams) query[name] = value;
+  const metadata: Record<string, RpcTypedData> = {};
+  for (const [name, value] of Object.entries(request.params)) metadata[name] = { string: value };
+  metadata['Headers'] = { json: JSON.stringify(singleValuedHeaders(request.headers)) };
+  metadata['Query'] = { json: JSON.stringify(query) };
+  return metadata;
+}
+
+function singleValuedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const single: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    single[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return single;
 }
 
 const droppedResponseHeaders = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);

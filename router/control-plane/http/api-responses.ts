@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isRouterError, RouterError } from '../../../shared/errors/router-error.js';
+import { bodyTooLarge } from '../../../shared/http/body-limit.js';
 import { AdminKey } from '../../front-door/admin-key.js';
 
 /** Runs a handler and answers its RouterError as `{ error: { code, message } }` with the code's status. */
@@ -30,8 +31,20 @@ export function authorize(request: HttpRequest, key: string): void {
   }
 }
 
+/** A release or operator request in JSON is small; a package comes as a zip body or a reference. */
+const maxJsonBodyBytes = 1024 * 1024;
+
+/** Reads the body as it streams in, and stops at the first byte over the JSON limit. */
 export async function readJsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
+  if (Number(request.headers.get('content-length') ?? -1) > maxJsonBodyBytes) throw bodyTooLarge(maxJsonBodyBytes, 'a JSON request');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of (request.body ?? []) as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (bytes > maxJsonBodyBytes) throw bodyTooLarge(maxJsonBodyBytes, 'a JSON request');
+    chunks.push(Buffer.from(chunk));
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new RouterError('INVALID_REQUEST', 'The request has no body: send JSON.');
   try {
     return JSON.parse(text) as unknown;

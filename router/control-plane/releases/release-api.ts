@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
@@ -116,9 +117,13 @@ async function claimRouteKey(runtime: ControlPlaneRuntime, client: DurableClient
 
 async function packageSource(request: HttpRequest, release: ReleaseRequest, upload: boolean): Promise<PackageSource> {
   if (!upload) return { kind: 'reference', reference: release.packageReference ?? '' };
-  // The Functions host hands a function the whole body, so it is already in memory here.
-  const body = Buffer.from(await request.arrayBuffer());
-  return { kind: 'upload', body: Readable.from([body]), declaredBytes: body.length };
+  // HTTP streams (functions.ts): the zip goes to disk as it arrives, never whole into memory.
+  const declared = request.headers.get('content-length');
+  return {
+    kind: 'upload',
+    body: request.body === null ? Readable.from([]) : Readable.fromWeb(request.body as WebReadableStream<Uint8Array>),
+    ...(declared === null ? {} : { declaredBytes: Number(declared) }),
+  };
 }
 
 /** A release refused before it started leaves nothing behind: no claim, no kept package, no kept settings. */

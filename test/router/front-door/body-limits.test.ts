@@ -17,7 +17,7 @@ import type { VersionMap } from '../../../shared/versions/version-map.js';
 import { fixtureApp, repositoryRoot } from '../../deployer/host/fixture-apps.js';
 import { baseEnvironment, startHostProcess, type HostProcess } from '../../deployer/host/e2e/host-process.js';
 import { testRouterKeys } from '../../fixtures/router-keys.js';
-import { rawExchange, type RawResponse } from './fixtures/raw-exchange.js';
+import { rawExchange, type RawResponse } from '../../fixtures/raw-exchange.js';
 
 const mebibyte = 1024 * 1024;
 const appLimit = 1 * mebibyte;

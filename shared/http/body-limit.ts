@@ -1,10 +1,10 @@
 /**
- * Request body limits of the front door: a declared length over the limit is refused before
- * anything is forwarded; a chunked body is counted as it is forwarded and cut at the first byte
- * over, so that an app or the control plane never receives more than it accepts.
+ * Request body limits of the front door and the local host: a declared length over the limit is
+ * refused before anything is forwarded; a chunked body is counted as it is forwarded and cut at
+ * the first byte over, so that whoever receives it never gets more than it accepts.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { RouterError } from '../../shared/errors/router-error.js';
+import { RouterError } from '../errors/router-error.js';
 
 export function bodyTooLarge(limit: number, what: string): RouterError {
   return new RouterError('PAYLOAD_TOO_LARGE', `The body of ${what} is larger than the ${describeBytes(limit)} the router accepts for it.`, {
