@@ -109,6 +109,8 @@ export interface AppHealth {
   readonly state: PlatformAppState;
   /** Names of the functions the host registered (disabled ones excluded). */
   readonly functions: readonly string[];
+  /** The durable entities among them (functions with an entity trigger), lower case as entity ids carry them. */
+  readonly entities: readonly string[];
   /** A sentence for an operator: why it is unhealthy, or what it runs. */
   readonly detail: string;
 }

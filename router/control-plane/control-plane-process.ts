@@ -74,7 +74,7 @@ export async function startControlPlane(options: ControlPlaneProcessOptions): Pr
   const dataDir = path.resolve(options.dataDir);
   const settings: Record<string, string> = {
     AzureWebJobsStorage: options.storage,
-    // The host hands a function its whole body: let uploads up to the package limit through.
+    // Release uploads stream in up to the package limit.
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(defaultPackageLimits.maxCompressedBytes),
     [names.storage]: options.storage,
     [names.routerId]: routerId,

@@ -7,7 +7,7 @@ import { RouterError } from '../../shared/errors/router-error.js';
 import { minAdminKeyLength } from '../../shared/config/router-environment.js';
 import { describeStorageConnectionString } from '../../shared/storage/table-client-factory.js';
 import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
-import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
+import { defaultTrackingStoreNamePrefix, trackingStorePrefixPattern } from '../../shared/tracking-store/tracking-store-schema.js';
 import { readAzurePlatformSettings, type AzurePlatformSettings } from '../../deployer/platform/azure/azure-platform-settings.js';
 import { appNamePrefixPattern, defaultAppNamePrefix, maxAppNamePrefixLength } from '../app-configuration/app-naming.js';
 import { parseRouterId } from '../app-configuration/router-identity.js';
@@ -125,7 +125,7 @@ export function readControlPlaneSettings(env: NodeJS.ProcessEnv): ControlPlaneSe
   const unlisted = packageTestLoopbackHosts.find((host) => host.startsWith('*.') || !packageHosts.includes(host));
   if (unlisted !== undefined) throw invalid(`${names.packageTestLoopbackHosts} lists "${unlisted}", which is not a host (without a wildcard) of ${names.packageHosts}.`);
   const prefix = text(env, names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
-  if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(prefix)) throw invalid(`${names.trackingStorePrefix} must be letters and digits, starting with a letter.`);
+  if (!trackingStorePrefixPattern.test(prefix)) throw invalid(`${names.trackingStorePrefix} must be letters and digits, starting with a letter.`);
   return Object.freeze({
     storage,
     routerId,

@@ -14,6 +14,7 @@ export const activityNames = Object.freeze({
   configure: 'releaseConfigure',
   deploy: 'releaseDeploy',
   probe: 'releaseProbe',
+  placeInstances: 'releasePlaceInstances',
   record: 'releaseRecord',
   promote: 'releasePromote',
   abandon: 'releaseAbandon',

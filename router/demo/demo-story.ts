@@ -67,7 +67,7 @@ async function startLongWork({ narrator: n, session }: DemoStoryOptions, traffic
 
 async function releaseBreakingVersion({ narrator: n, session, packages }: DemoStoryOptions, traffic: ClientTraffic): Promise<void> {
   n.chapter('Release 1.1.0, a breaking change, while requests keep flowing');
-  n.say('1.1 changes the order workflow: every order is gift-wrapped before it ships, a new activity call in the middle of the orchestration. Durable orchestrations replay their history, so 1.0\'s in-flight orders, replayed by 1.1\'s code, would meet a step their history does not have, and fail. That is why 1.1 is a new major.minor: it gets its own app and task hub, and 1.0 keeps running for the orders it started.');
+  n.say('1.1 changes the order workflow: every order is gift-wrapped before it ships, a new activity call in the middle of the orchestration. Durable orchestrations replay their history, so 1.0\'s in-flight orders, replayed by 1.1\'s code, would meet a step their history does not have, and fail. That is why 1.1 is a new major.minor: it gets its own app and task hub, and 1.0 keeps running for the orders it started. Both register the durable entity orderCounter, whose id is the same in every app: so that the two counters do not write one table row, 1.1 gets a tracking store of its own, which the router reads beside the shared one.');
   await session.cli('release', '1.1.0', '--package', session.relative(packages.v1dot1), '--wait');
   n.say('1.1 is current: requests that name no version now go to it. 1.0 is draining: it takes no new work, but every call about one of its instances still reaches its app. The drain monitor has counted what 1.0 still runs:');
   await session.cli('versions');
@@ -84,7 +84,7 @@ async function finishOnTheirOwnApps({ narrator: n, session }: DemoStoryOptions):
   await session.http('POST', '/api/orders', { json: bigOrder('grace-harp', 'Grace', 'harp', 3200), show: started });
   await session.http('POST', '/api/orders', { json: bigOrder('late-order', 'Bob', 'drum', 1500), headers: { 'x-app-version': '1.0' } });
   await session.cli('instances', '--status', 'Running,Pending');
-  n.say('One query, answered from the shared tracking store, lists the unfinished instances of every version. (Durable entities are instances too: @ordercounter@completed is the entity that counts completed orders.) Both orders are approved. The approval is a call about one instance, so each goes to the app that owns it:');
+  n.say('One query, answered from the tracking stores, lists the unfinished instances of every version. (Durable entities are instances too: @ordercounter@completed is the entity that counts completed orders, once in each version.) Both orders are approved. The approval is a call about one instance, so each goes to the app that owns it:');
   await session.until('Grace\'s order to wait for its approval', 30_000, async () => stageOf(await session.call('GET', statusPath('grace-harp'))) === 'awaitingApproval');
   await session.http('POST', approvalPath('ada-piano'), { json: { approved: true, by: 'Sam' }, show: briefly });
   await session.http('POST', approvalPath('grace-harp'), { json: { approved: true, by: 'Sam' }, show: briefly });

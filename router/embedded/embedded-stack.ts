@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { azureSettingNames } from '../../deployer/platform/azure/azure-platform-settings.js';
 import { devStorageConnectionString, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { TableVersionMapStore } from '../../shared/stores/table-version-map-store.js';
-import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
+import { TrackingStores } from '../../shared/tracking-store/tracking-stores.js';
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
 import { RouterError } from '../../shared/errors/router-error.js';
@@ -133,10 +133,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
 
     // The front door polls every 500 ms: the SDK's own retry backoff would only hide an outage.
     const noRetries = { retryOptions: { maxRetries: 0 } };
+    const versionMaps = new TableVersionMapStore(storage, { clientOptions: noRetries });
     const frontDoor: RunningFrontDoor = await serveFrontDoor({
       port: options.port,
-      store: new TableVersionMapStore(storage, { clientOptions: noRetries }),
-      trackingStore: new TrackingStoreReader(storage, { clientOptions: noRetries }),
+      store: versionMaps,
+      trackingStore: new TrackingStores(storage, { clientOptions: noRetries, versionMaps }),
       adminKey,
       routerKeys,
       appKeys: new TableAppKeyStore(storage, { secretsKey, clientOptions: noRetries }),

@@ -7,7 +7,7 @@ import { RouterError } from '../../shared/errors/router-error.js';
 import { minAdminKeyLength } from '../../shared/config/router-environment.js';
 import { describeStorageConnectionString } from '../../shared/storage/table-client-factory.js';
 import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
-import { defaultTrackingStoreNamePrefix } from '../../shared/tracking-store/tracking-store-schema.js';
+import { defaultTrackingStoreNamePrefix, trackingStorePrefixPattern } from '../../shared/tracking-store/tracking-store-schema.js';
 import { defaultRouterPort } from '../../shared/config/router-environment.js';
 import { parseTrustedProxies } from '../front-door/trusted-proxies.js';
 
@@ -108,7 +108,7 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
     named.push(names.trustedProxies);
   }
   const trackingStorePrefix = read(names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
-  if (!/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(trackingStorePrefix)) complain(names.trackingStorePrefix, 'must be letters and digits, starting with a letter');
+  if (!trackingStorePrefixPattern.test(trackingStorePrefix)) complain(names.trackingStorePrefix, 'must be letters and digits, starting with a letter');
 
   if (problems.length > 0 || storage === undefined || port === undefined || workers === undefined) {
     throw new RouterError('INVALID_CONFIGURATION', `durable-router serve needs valid settings: ${problems.join('; ')}.`, { details: { settings: named } });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { TableStorage } from '../../shared/storage/table-client-factory.js';
 import { TableAppKeyStore } from '../../shared/stores/table-app-key-store.js';
 import { TableVersionMapStore } from '../../shared/stores/table-version-map-store.js';
-import { TrackingStoreReader } from '../../shared/tracking-store/tracking-store-reader.js';
+import { TrackingStores } from '../../shared/tracking-store/tracking-stores.js';
 import { serveFrontDoor, type RunningFrontDoor } from '../front-door/serve-front-door.js';
 import type { ServeSettings } from './serve-settings.js';
 
@@ -18,11 +18,12 @@ export async function serveStandaloneFrontDoor(settings: ServeSettings, logger: 
     : { tableUrl: settings.storage.tableUrl, credential: new DefaultAzureCredential() };
   // The front door re-reads the map every 500 ms: the SDK's own retry backoff would only hide an outage.
   const noRetries = { retryOptions: { maxRetries: 0 } };
+  const store = new TableVersionMapStore(storage, { clientOptions: noRetries });
   return serveFrontDoor({
     port: settings.port,
     host: settings.host,
-    store: new TableVersionMapStore(storage, { clientOptions: noRetries }),
-    trackingStore: new TrackingStoreReader(storage, { prefix: settings.trackingStorePrefix, clientOptions: noRetries }),
+    store,
+    trackingStore: new TrackingStores(storage, { prefix: settings.trackingStorePrefix, clientOptions: noRetries, versionMaps: store }),
     adminKey: settings.adminKey,
     routerKeys: settings.routerKeys,
     appKeys: new TableAppKeyStore(storage, { secretsKey: settings.secretsKey, clientOptions: noRetries }),

@@ -22,6 +22,7 @@ export const errorCatalogue = {
   VERSION_DOWNGRADE: { status: 409, message: 'A newer version of that major.minor is already deployed.' },
   VERSION_STATE_CONFLICT: { status: 409, message: 'That version is not in a state that allows this.' },
   VERSION_MAP_CONFLICT: { status: 409, message: 'The version map changed while it was being updated; retry.' },
+  ENTITY_NAME_CONFLICT: { status: 409, message: 'The release registers a durable entity that another version sharing its tracking store registers too; release it as a new major.minor or rename the entity.' },
   VERSION_DRAINING: { status: 410, message: 'That version is draining and takes no new work.' },
   VERSION_DECOMMISSIONED: { status: 410, message: 'That version has been decommissioned.' },
   NO_CURRENT_VERSION: { status: 503, message: 'No version is current yet: release one first.' },

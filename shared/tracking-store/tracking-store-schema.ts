@@ -14,6 +14,9 @@ export const activeRuntimeStatuses: readonly RuntimeStatus[] = ['Pending', 'Runn
 
 export const defaultTrackingStoreNamePrefix = 'DurableTask';
 
+/** What the extension accepts as `trackingStoreNamePrefix`: table names are the prefix plus Instances or History. */
+export const trackingStorePrefixPattern = /^[A-Za-z][A-Za-z0-9]{0,49}$/;
+
 export interface TrackingTableNames {
   readonly instances: string;
   readonly history: string;

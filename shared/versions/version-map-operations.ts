@@ -117,6 +117,14 @@ export function markDecommissioned(map: VersionMap, routeKey: RouteKey, at: stri
   return replaceEntry(next, routeKey, (entry) => ({ ...entry, decommissionedAt: at }));
 }
 
+export function recordTrackingStore(map: VersionMap, routeKey: RouteKey, trackingStore: string): VersionMap {
+  return replaceEntry(map, routeKey, (entry) => ({ ...entry, app: { ...entry.app, trackingStore } }));
+}
+
+export function recordEntities(map: VersionMap, routeKey: RouteKey, entities: readonly string[]): VersionMap {
+  return replaceEntry(map, routeKey, (entry) => ({ ...entry, entities: [...entities] }));
+}
+
 export function recordInstanceCounts(map: VersionMap, routeKey: RouteKey, counts: InstanceCounts): VersionMap {
   return replaceEntry(map, routeKey, (entry) => ({ ...entry, instances: counts }));
 }

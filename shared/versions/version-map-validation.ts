@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { trackingStorePrefixPattern } from '../tracking-store/tracking-store-schema.js';
 import { versionStates } from './version-map.js';
 
 const routeKeyPattern = /^(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
@@ -37,6 +38,9 @@ function entryProblem(entry: unknown): string | undefined {
   if (!isRecord(entry.app) || !['name', 'url', 'taskHub'].every((key) => typeof (entry.app as Record<string, unknown>)[key] === 'string')) {
     return '"app" lacks a string name, url or taskHub';
   }
+  const trackingStore = (entry.app as Record<string, unknown>)['trackingStore'];
+  if (trackingStore !== undefined && (typeof trackingStore !== 'string' || !trackingStorePrefixPattern.test(trackingStore))) return '"app.trackingStore" is not a tracking store prefix';
+  if (entry.entities !== undefined && (!Array.isArray(entry.entities) || !entry.entities.every((name) => typeof name === 'string'))) return '"entities" is not a list of names';
   if (typeof entry.createdAt !== 'string') return '"createdAt" is not a string';
   for (const key of ['drainedAt', 'decommissionedAt'] as const) {
     if (entry[key] !== undefined && typeof entry[key] !== 'string') return `"${key}" is not a string`;

@@ -13,6 +13,12 @@ export interface AppRef {
   readonly url: string;
   /** The app's own task hub; matches `TaskHubName` in the shared Instances table. */
   readonly taskHub: string;
+  /**
+   * The tracking store prefix its instances are in when it is not the shared one: the app registers
+   * a durable entity that an older version's app registers too, and entity ids are the same in
+   * every app (`@name@key`), so sharing one Instances and History table would mix their state.
+   */
+  readonly trackingStore?: string | undefined;
 }
 
 export interface InstanceCounts {
@@ -33,6 +39,8 @@ export interface VersionEntry {
   readonly drainedAt?: string | undefined;
   readonly decommissionedAt?: string | undefined;
   readonly instances?: InstanceCounts | undefined;
+  /** The durable entities its app registers (lower case, as entity ids carry them); unknown for entries from before they were recorded. */
+  readonly entities?: readonly string[] | undefined;
 }
 
 export interface VersionMap {

@@ -14,6 +14,7 @@
  *   logged: log lines name apps, blobs and operations.
  * - Operations on one app are not serialised here: the control plane runs one step per app at a time.
  */
+import { entityNamesOf, type ListedFunction } from '../function-bindings.js';
 import type { AppServicePlan, Site } from '@azure/arm-appservice';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,16 +156,16 @@ export class AzurePlatform implements Platform {
     assertAppName(appName);
     const { site, owned } = await this.#ownedSite(appName);
     const app = platformAppOf(site, owned, []);
-    if (app.state === 'not-deployed') return { healthy: false, state: app.state, functions: [], detail: 'No package has been deployed to it yet.' };
-    if (app.state === 'stopped') return { healthy: false, state: app.state, functions: [], detail: 'The site is stopped: start it in Azure.' };
+    if (app.state === 'not-deployed') return { healthy: false, state: app.state, functions: [], entities: [], detail: 'No package has been deployed to it yet.' };
+    if (app.state === 'stopped') return { healthy: false, state: app.state, functions: [], entities: [], detail: 'The site is stopped: start it in Azure.' };
     const ping = await pingSite(app.url, this.#config.probeTimeoutMs);
-    if (!ping.answered) return { healthy: false, state: app.state, functions: [], detail: ping.detail };
+    if (!ping.answered) return { healthy: false, state: app.state, functions: [], entities: [], detail: ping.detail };
     const listed = await this.#listFunctions(appName);
-    if (!listed.ok) return { healthy: false, state: app.state, functions: [], detail: listed.detail };
-    const { enabled, disabled } = listed;
-    if (enabled.length === 0) return { healthy: false, state: app.state, functions: [], detail: 'The host answers but registered no functions: check package.json "main".' };
+    if (!listed.ok) return { healthy: false, state: app.state, functions: [], entities: [], detail: listed.detail };
+    const { enabled, disabled, entities } = listed;
+    if (enabled.length === 0) return { healthy: false, state: app.state, functions: [], entities: [], detail: 'The host answers but registered no functions: check package.json "main".' };
     const skipped = disabled.length === 0 ? '' : `; disabled: ${disabled.join(', ')}`;
-    return { healthy: true, state: app.state, functions: enabled, detail: `Running with ${enabled.length} function${enabled.length === 1 ? '' : 's'}${skipped}.` };
+    return { healthy: true, state: app.state, functions: enabled, entities, detail: `Running with ${enabled.length} function${enabled.length === 1 ? '' : 's'}${skipped}.` };
   }
 
   async delete(appName: string): Promise<void> {
@@ -432,20 +433,23 @@ export class AzurePlatform implements Platform {
     }
   }
 
-  async #listFunctions(appName: string): Promise<{ readonly ok: true; readonly enabled: string[]; readonly disabled: string[] } | { readonly ok: false; readonly detail: string }> {
-    const enabled: string[] = [];
+  async #listFunctions(appName: string): Promise<
+    { readonly ok: true; readonly enabled: string[]; readonly disabled: string[]; readonly entities: string[] } | { readonly ok: false; readonly detail: string }
+  > {
+    const enabled: ListedFunction[] = [];
     const disabled: string[] = [];
     try {
       for await (const entry of this.#arm.web.webApps.listFunctions(this.#config.resourceGroup, appName)) {
         // ARM names a function "<site>/<function>".
         const name = (entry.name ?? '').split('/').pop() ?? '';
         if (name === '') continue;
-        (entry.isDisabled === true ? disabled : enabled).push(name);
+        if (entry.isDisabled === true) disabled.push(name);
+        else enabled.push({ name, config: entry.config });
       }
     } catch (error) {
       return { ok: false, detail: `The host answers, but ARM could not list its functions: ${armFailure(error, 'WebApps_ListFunctions', appName).message}` };
     }
-    return { ok: true, enabled: enabled.sort(), disabled: disabled.sort() };
+    return { ok: true, enabled: enabled.map((fn) => fn.name).sort(), disabled: disabled.sort(), entities: entityNamesOf(enabled) };
   }
 
   #siteId(site: Site, appName: string): string {

@@ -1,14 +1,17 @@
 import { request } from 'undici';
+import { entityNamesOf } from '../function-bindings.js';
 
 export interface HostProbe {
   readonly healthy: boolean;
   readonly functions: readonly string[];
+  readonly entities: readonly string[];
   readonly detail: string;
 }
 
 interface FunctionListing {
   readonly name?: unknown;
   readonly isDisabled?: unknown;
+  readonly config?: unknown;
 }
 
 /**
@@ -22,18 +25,19 @@ export async function probeHost(url: string, timeoutMs: number, masterKey: strin
   try {
     const status = await get('/admin/host/status');
     const state = (status as { state?: unknown } | undefined)?.state;
-    if (state !== 'Running') return { healthy: false, functions: [], detail: `The host answers but is not running (state ${JSON.stringify(state ?? null)}).` };
+    if (state !== 'Running') return { healthy: false, functions: [], entities: [], detail: `The host answers but is not running (state ${JSON.stringify(state ?? null)}).` };
     const listings = await get('/admin/functions');
-    if (!Array.isArray(listings)) return { healthy: false, functions: [], detail: 'The host did not list its functions.' };
+    if (!Array.isArray(listings)) return { healthy: false, functions: [], entities: [], detail: 'The host did not list its functions.' };
     const enabled = (listings as FunctionListing[]).filter((entry) => entry.isDisabled !== true && typeof entry.name === 'string');
     const disabled = (listings as FunctionListing[]).filter((entry) => entry.isDisabled === true).map((entry) => String(entry.name));
     const functions = enabled.map((entry) => entry.name as string);
-    if (functions.length === 0) return { healthy: false, functions, detail: 'The host runs but registered no functions: check package.json "main".' };
+    if (functions.length === 0) return { healthy: false, functions, entities: [], detail: 'The host runs but registered no functions: check package.json "main".' };
     const skipped = disabled.length === 0 ? '' : `; not loaded: ${disabled.join(', ')}`;
-    return { healthy: true, functions, detail: `Running with ${functions.length} function${functions.length === 1 ? '' : 's'}${skipped}.` };
+    const entities = entityNamesOf(enabled.map((entry) => ({ name: entry.name as string, config: entry.config })));
+    return { healthy: true, functions, entities, detail: `Running with ${functions.length} function${functions.length === 1 ? '' : 's'}${skipped}.` };
   } catch (error) {
     const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-    return { healthy: false, functions: [], detail: `The host at ${url} does not answer: ${reason}.` };
+    return { healthy: false, functions: [], entities: [], detail: `The host at ${url} does not answer: ${reason}.` };
   }
 }
 

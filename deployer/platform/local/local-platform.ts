@@ -220,14 +220,14 @@ export class LocalPlatform implements Platform {
     assertAppName(appName);
     const record = await this.#ownedRecord(appName);
     const app = this.#view(record);
-    if (app.state === 'not-deployed') return { healthy: false, state: app.state, functions: [], detail: 'No package has been deployed to it yet.' };
+    if (app.state === 'not-deployed') return { healthy: false, state: app.state, functions: [], entities: [], detail: 'No package has been deployed to it yet.' };
     if (app.state === 'stopped') {
       const lastExit = this.#lastExit.get(appName);
-      return { healthy: false, state: app.state, functions: [], detail: lastExit ?? 'Its process is not running (resume the platform to start it).' };
+      return { healthy: false, state: app.state, functions: [], entities: [], detail: lastExit ?? 'Its process is not running (resume the platform to start it).' };
     }
     // Read, never made here: a probe racing a delete must not leave a keys folder behind.
     const secrets = await readHostSecrets(this.#secretsDir(appName));
-    if (secrets === undefined) return { healthy: false, state: app.state, functions: [], detail: 'Its keys file is missing, so it cannot be asked; redeploy it to have new keys made.' };
+    if (secrets === undefined) return { healthy: false, state: app.state, functions: [], entities: [], detail: 'Its keys file is missing, so it cannot be asked; redeploy it to have new keys made.' };
     const probe = await probeHost(app.url, this.#probeTimeoutMs, secrets.masterKey);
     return { ...probe, state: app.state };
   }

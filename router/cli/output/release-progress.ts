@@ -8,6 +8,7 @@ const stepPhrases: Readonly<Record<string, string>> = {
   configuring: 'giving it its own task hub and the shared tracking store',
   deploying: 'deploying the package',
   'waiting-for-health': 'waiting until the app answers with its functions registered',
+  'isolating-entities': 'giving it a tracking store of its own: another version registers the same durable entities',
   recording: 'recording it in the version map',
   promoting: 'making it the current version',
   'starting-drain': 'draining the versions it supersedes',

@@ -8,16 +8,19 @@ import type { AppHealth } from '../../../deployer/platform/platform.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { classifyRelease } from '../../../shared/versions/release-classification.js';
 import { findEntry } from '../../../shared/versions/version-map-operations.js';
-import type { RouteKey } from '../../../shared/versions/version-map.js';
+import type { RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
 import { appNameFor, taskHubNameFor } from '../../app-configuration/app-naming.js';
 import { routerAppSettings } from '../../app-configuration/app-settings.js';
 import type { ActivityDefinition } from '../durable/activity-definition.js';
 import { runActivity } from '../durable/outcome.js';
 import { activityNames } from '../function-names.js';
 import { controlPlaneRuntime, type ControlPlaneRuntime } from '../runtime/control-plane-runtime.js';
-import { activateRelease, failReleaseApp, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry } from '../versions/version-changes.js';
+import {
+  activateRelease, failReleaseApp, isolateTrackingStore, noteEntities, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry,
+} from '../versions/version-changes.js';
 import { discardPackageUnlessHealthy } from './package-retention.js';
 import type { ReleaseKind } from './release-progress.js';
+import { placeTrackingStore, type TrackingStorePlacement } from './tracking-store-placement.js';
 
 export interface ReleasePlan {
   readonly kind: ReleaseKind;
@@ -84,7 +87,7 @@ async function configure(input: ConfigureInput): Promise<{ configured: boolean }
     routerId: runtime.settings.routerId,
     taskHub: release.taskHub,
     storageConnectionString: runtime.settings.storage,
-    trackingStoreNamePrefix: runtime.settings.trackingStorePrefix,
+    trackingStoreNamePrefix: findEntry((await runtime.store.read()).map, release.routeKey)?.app.trackingStore ?? runtime.settings.trackingStorePrefix,
     appSettings,
   });
   const fingerprint = settingsFingerprint(settings);
@@ -129,13 +132,47 @@ async function probe(input: { appName: string }): Promise<AppHealth> {
   return platform.health(input.appName);
 }
 
-async function record(input: { plan: ReleasePlan; sha256: string }): Promise<Record<string, never>> {
+/**
+ * Where the release's app keeps its instances (tracking-store-placement.ts): a breaking release
+ * whose entities overlap another version's gets a store of its own, recorded before it serves; a
+ * patch that would bring such an overlap is refused. Entities of live apps the map does not know
+ * yet (entries from before they were recorded) are asked of the platform.
+ */
+async function placeInstances(input: { plan: ReleasePlan; entities: readonly string[] }): Promise<TrackingStorePlacement> {
+  const runtime = controlPlaneRuntime();
+  const { plan: release } = input;
+  const map = await withLiveEntities(runtime, (await runtime.store.read()).map, release.routeKey);
+  const placement = placeTrackingStore(map, { routeKey: release.routeKey, kind: release.kind, entities: input.entities }, runtime.settings.trackingStorePrefix);
+  if (release.kind === 'breaking' && placement.trackingStore !== undefined) {
+    const trackingStore = placement.trackingStore;
+    await runtime.store.update((current) => isolateTrackingStore(current, release.routeKey, release.appName, trackingStore));
+  }
+  return placement;
+}
+
+async function withLiveEntities(runtime: ControlPlaneRuntime, map: VersionMap, routeKey: RouteKey): Promise<VersionMap> {
+  const unknown = map.versions.filter((entry) => entry.routeKey !== routeKey && entry.entities === undefined && (entry.state === 'active' || entry.state === 'draining' || entry.state === 'drained'));
+  if (unknown.length === 0) return map;
+  const platform = await runtime.platform();
+  let known = map;
+  for (const entry of unknown) {
+    const health = await platform.health(entry.app.name);
+    if (health.healthy) known = noteEntities(known, entry.routeKey, health.entities);
+  }
+  return known;
+}
+
+/** `entities` is missing from a release started before they were recorded: they stay unknown. */
+async function record(input: { plan: ReleasePlan; sha256: string; entities?: readonly string[] }): Promise<Record<string, never>> {
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
   // Keys before the map: a front door that sees the app in the map finds its keys already kept.
   const platform = await runtime.platform();
   await runtime.appKeys.put(release.appName, await platform.keys(release.appName));
-  await runtime.store.update((map) => (release.kind === 'breaking' ? activateRelease(map, release.version) : recordPatchRelease(map, release.version)));
+  await runtime.store.update((map) => {
+    const recorded = release.kind === 'breaking' ? activateRelease(map, release.version) : recordPatchRelease(map, release.version);
+    return input.entities === undefined ? recorded : noteEntities(recorded, release.routeKey, input.entities);
+  });
   const previous = (await runtime.appRecords.get(release.appName)).healthyPackage;
   await runtime.appRecords.setHealthyPackage(release.appName, input.sha256);
   if (previous !== undefined && previous !== input.sha256) await runtime.packages.remove(previous);
@@ -212,7 +249,8 @@ export const releaseActivities: Readonly<Record<string, ActivityDefinition>> = {
   [activityNames.configure]: { handler: (input) => runActivity(() => configure(input as ConfigureInput)) },
   [activityNames.deploy]: { handler: (input) => runActivity(() => deploy(input as { appName: string; sha256: string })) },
   [activityNames.probe]: { handler: (input) => runActivity(() => probe(input as { appName: string })) },
-  [activityNames.record]: { handler: (input) => runActivity(() => record(input as { plan: ReleasePlan; sha256: string })) },
+  [activityNames.placeInstances]: { handler: (input) => runActivity(() => placeInstances(input as { plan: ReleasePlan; entities: readonly string[] })) },
+  [activityNames.record]: { handler: (input) => runActivity(() => record(input as { plan: ReleasePlan; sha256: string; entities?: readonly string[] })) },
   [activityNames.promote]: { handler: (input) => runActivity(() => promote(input as { routeKey: RouteKey })) },
   [activityNames.abandon]: { handler: (input) => runActivity(() => abandon(input as { plan: ReleasePlan; sha256: string })) },
   [activityNames.finish]: { handler: (input) => runActivity(() => finish(input as { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean })) },

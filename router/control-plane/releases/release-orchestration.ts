@@ -1,7 +1,9 @@
 /**
  * The release orchestration (instance id = release id). Orchestrator code only: deterministic,
  * every effect in an activity, the time from the orchestration context. Steps:
- * validate → (breaking: provision) → configure → deploy → wait until healthy → record in the map
+ * validate → (breaking: provision) → configure → deploy → wait until healthy → place its instances
+ * (a breaking release whose entities overlap another version's is configured again with a tracking
+ * store of its own, tracking-store-placement.ts) → record in the map
  * → (breaking and promote: make current, drain what it supersedes, start their drain monitors).
  * A failure before the version is recorded undoes what the release did to its app (a breaking
  * release's app is deleted and its entry marked failed; a patch's app gets its previous package
@@ -14,6 +16,7 @@ import type { ErrorBody } from '../durable/outcome.js';
 import { activityNames } from '../function-names.js';
 import type { PromotionResult, ReleasePlan } from './release-activities.js';
 import { progressOf, runningStatus, type ReleaseInput, type ReleaseOutcome, type ReleaseStatus, type ReleaseStep } from './release-progress.js';
+import { describeOverlaps, type TrackingStorePlacement } from './tracking-store-placement.js';
 
 export const releaseOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ReleaseInput>();
@@ -36,9 +39,15 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
     yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
     report('deploying');
     yield* callActivity(context, activityNames.deploy, { appName: plan.appName, sha256: input.sha256 });
-    yield* waitUntilHealthy(context, input, plan.appName, report);
+    const health = yield* waitUntilHealthy(context, input, plan.appName, report);
+    const placement = yield* callActivity<TrackingStorePlacement>(context, activityNames.placeInstances, { plan, entities: health.entities });
+    if (plan.kind === 'breaking' && placement.trackingStore !== undefined) {
+      report('isolating-entities', { detail: `its entities are also registered by ${describeOverlaps(placement.overlaps)}: its instances go to the tracking store ${placement.trackingStore}` });
+      yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
+      yield* waitUntilHealthy(context, input, plan.appName, report, 'isolating-entities');
+    }
     report('recording');
-    yield* callActivity(context, activityNames.record, { plan, sha256: input.sha256 });
+    yield* callActivity(context, activityNames.record, { plan, sha256: input.sha256, entities: health.entities });
     recorded = true;
     let promotion: PromotionResult | undefined;
     if (plan.kind === 'breaking' && input.promote) {
@@ -87,9 +96,10 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
 /** Probes the app's health, with durable timers in between, until it is healthy or the time is up. */
 function* waitUntilHealthy(
   context: OrchestrationContext, input: ReleaseInput, appName: string, report: (step: ReleaseStep, extra?: Partial<ReleaseStatus>, progress?: number) => void,
+  step: 'waiting-for-health' | 'isolating-entities' = 'waiting-for-health',
 ): Generator<Task, AppHealth, unknown> {
   const started = context.df.currentUtcDateTime.getTime();
-  report('waiting-for-health');
+  if (step === 'waiting-for-health') report(step);
   for (;;) {
     const health = yield* callActivity<AppHealth>(context, activityNames.probe, { appName });
     if (health.healthy) return health;
@@ -102,7 +112,7 @@ function* waitUntilHealthy(
       };
       throw new StepFailure(error);
     }
-    report('waiting-for-health', { detail: health.detail }, progressOf('waiting-for-health', elapsed / input.health.timeoutMs));
+    report(step, { detail: health.detail }, progressOf(step, elapsed / input.health.timeoutMs));
     yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.health.intervalMs));
   }
 }

@@ -7,7 +7,8 @@ import type { ErrorBody } from '../durable/outcome.js';
 import type { ReleaseStrategy } from './release-request.js';
 
 export const releaseSteps = [
-  'validating', 'provisioning', 'configuring', 'deploying', 'waiting-for-health', 'recording', 'promoting', 'starting-drain', 'rolling-back', 'done',
+  'validating', 'provisioning', 'configuring', 'deploying', 'waiting-for-health', 'isolating-entities', 'recording', 'promoting', 'starting-drain',
+  'rolling-back', 'done',
 ] as const;
 export type ReleaseStep = (typeof releaseSteps)[number];
 
@@ -66,6 +67,7 @@ const stepProgress: Readonly<Record<ReleaseStep, number>> = {
   configuring: 25,
   deploying: 40,
   'waiting-for-health': 55,
+  'isolating-entities': 81,
   recording: 85,
   promoting: 90,
   'starting-drain': 95,

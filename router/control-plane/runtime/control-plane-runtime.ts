@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { TableAppKeyStore } from '../../../shared/stores/table-app-key-store.js';
 import { TableVersionMapStore } from '../../../shared/stores/table-version-map-store.js';
-import { TrackingStoreReader } from '../../../shared/tracking-store/tracking-store-reader.js';
+import { TrackingStores } from '../../../shared/tracking-store/tracking-stores.js';
 import type { Platform } from '../../../deployer/platform/platform.js';
 import { AzurePlatform } from '../../../deployer/platform/azure/azure-platform.js';
 import { LocalPlatform } from '../../../deployer/platform/local/local-platform.js';
@@ -29,7 +29,7 @@ export class ControlPlaneRuntime {
   readonly appKeys: TableAppKeyStore;
   /** Each running release's app settings, sealed: its orchestration's history has only their names. */
   readonly releaseSettings: TableReleaseSettingsStore;
-  readonly tracking: TrackingStoreReader;
+  readonly tracking: TrackingStores;
   readonly claims: ReleaseClaims;
   readonly appRecords: AppRecords;
   readonly packages: KeptPackages;
@@ -45,7 +45,7 @@ export class ControlPlaneRuntime {
     this.store = new TableVersionMapStore(settings.storage);
     this.appKeys = new TableAppKeyStore(settings.storage, { secretsKey: settings.secretsKey });
     this.releaseSettings = new TableReleaseSettingsStore(settings.storage, { secretsKey: settings.secretsKey });
-    this.tracking = new TrackingStoreReader(settings.storage, { prefix: settings.trackingStorePrefix });
+    this.tracking = new TrackingStores(settings.storage, { prefix: settings.trackingStorePrefix, versionMaps: this.store });
     const table = new ControlPlaneTable(settings.storage);
     this.claims = new ReleaseClaims(table);
     this.appRecords = new AppRecords(table);

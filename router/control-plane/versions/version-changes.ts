@@ -7,7 +7,7 @@ import { RouterError } from '../../../shared/errors/router-error.js';
 import { routeKeyOf } from '../../../shared/versions/semantic-version.js';
 import {
   activate, drain, findEntry, makeCurrent, markDecommissioned, markDrained, markFailed, markSupersededDraining, recordInstanceCounts, recordPatch,
-  registerProvisioning,
+  recordEntities, recordTrackingStore, registerProvisioning,
 } from '../../../shared/versions/version-map-operations.js';
 import type { AppRef, InstanceCounts, RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
 
@@ -16,6 +16,20 @@ export function registerReleaseApp(map: VersionMap, release: { version: string; 
   const entry = findEntry(map, routeKeyOf(release.version));
   if (entry?.state === 'provisioning' && entry.latest === release.version && entry.app.name === release.app.name) return map;
   return registerProvisioning(map, release);
+}
+
+/** A breaking release's app (still provisioning) keeps its instances in a tracking store of its own. */
+export function isolateTrackingStore(map: VersionMap, routeKey: RouteKey, appName: string, trackingStore: string): VersionMap {
+  const entry = findEntry(map, routeKey);
+  if (entry?.state !== 'provisioning' || entry.app.name !== appName || entry.app.trackingStore === trackingStore) return map;
+  return recordTrackingStore(map, routeKey, trackingStore);
+}
+
+/** What the release's app registers, as the healthy app listed it. */
+export function noteEntities(map: VersionMap, routeKey: RouteKey, entities: readonly string[]): VersionMap {
+  const entry = findEntry(map, routeKey);
+  if (entry === undefined || (entry.entities !== undefined && entry.entities.join('\n') === entities.join('\n'))) return map;
+  return recordEntities(map, routeKey, entities);
 }
 
 /** The healthy app of a breaking release starts serving (the first one becomes current). */
