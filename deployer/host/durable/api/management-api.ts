@@ -140,8 +140,7 @@ class ManagementRoutes {
   }
 
   private async purge(request: Request, reply: FastifyReply): Promise<unknown> {
-    const instanceId = param(request, 'instanceId');
-    if (!(await this.options.client.purge(instanceId))) throw notFound(instanceId);
+    await this.options.client.purge(param(request, 'instanceId'));
     return reply.code(200).send({ instancesDeleted: 1 });
   }
 

@@ -3,7 +3,7 @@
  * status, query, purge, entity signal and read), with the rules of the real extension: a start
  * is durable once its Pending Instances row exists; every other request is durable once its
  * message is in the work queue. Instances of other task hubs in a shared tracking store can be
- * read and purged but not driven: their app owns them.
+ * read but neither driven nor purged: their app owns them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -119,8 +119,30 @@ export class ClientOperations {
     return this.options.store.queryInstances(query, pageSize, continuationToken);
   }
 
-  async purge(instanceId: string): Promise<boolean> {
-    return this.options.store.deleteInstance(instanceId);
+  /**
+   * Purges one finished instance of this task hub, as the extension's purge of an id: another
+   * hub's instance (its app owns it) or an unfinished one is refused with 404, nothing purged.
+   */
+  async purge(instanceId: string): Promise<void> {
+    const instance = await this.options.store.readInstance(instanceId);
+    if (instance === undefined) {
+      throw new RouterError('INSTANCE_NOT_FOUND', `No orchestration instance has the id "${instanceId}".`, { details: { instanceId } });
+    }
+    if (instance.taskHubName !== this.taskHubName) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" belongs to task hub "${instance.taskHubName}", not "${this.taskHubName}": purge it through the app that runs that hub.`, {
+        details: { instanceId, taskHubName: instance.taskHubName },
+      });
+    }
+    if (!terminalStatuses.includes(instance.runtimeStatus)) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" is ${instance.runtimeStatus.toLowerCase()}: only finished instances (Completed, Failed, Terminated) can be purged; terminate it first.`, {
+        details: { instanceId, runtimeStatus: instance.runtimeStatus },
+      });
+    }
+    if (!(await this.options.store.deleteInstance(instanceId, instance.etag))) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" changed while it was being purged (it was restarted or purged by someone else); nothing was purged.`, {
+        details: { instanceId },
+      });
+    }
   }
 
   /** Purges this task hub's finished instances created in a time range; answers how many. */
@@ -129,7 +151,7 @@ export class ClientOperations {
     if (statuses.length === 0) return 0;
     let deleted = 0;
     for await (const instance of this.options.store.listInstances({ ...query, runtimeStatus: statuses, taskHubName: this.taskHubName, showInput: false })) {
-      if (await this.options.store.deleteInstance(instance.instanceId)) deleted++;
+      if (await this.options.store.deleteInstance(instance.instanceId, instance.etag)) deleted++;
     }
     return deleted;
   }

@@ -228,9 +228,20 @@ export class TrackingStore {
     }
   }
 
-  /** Deletes the instance's history and its Instances row; answers whether the row existed. */
-  async deleteInstance(instanceId: string): Promise<boolean> {
+  /**
+   * Deletes the instance's Instances row if it still has `etag`, then its history; answers whether
+   * the row was deleted (false: it is gone, or changed since it was read — a restart, so its
+   * history is the new run's and stays). The row goes first: a crash in between leaves history
+   * no instance points at, which a later run of the same id skips as an earlier execution's.
+   */
+  async deleteInstance(instanceId: string, etag: string): Promise<boolean> {
     const partition = escapeKey(instanceId);
+    try {
+      await this.instances.deleteEntity(partition, '', { etag });
+    } catch (error) {
+      if (isNotFound(error) || isConflict(error)) return false;
+      throw error;
+    }
     const keys: string[] = [];
     for await (const row of this.history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}`, select: ['RowKey'] } })) {
       keys.push(row.rowKey ?? '');
@@ -238,13 +249,7 @@ export class TrackingStore {
     for (let at = 0; at < keys.length; at += 100) {
       await this.history.submitTransaction(keys.slice(at, at + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
     }
-    try {
-      await this.instances.deleteEntity(partition, '');
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+    return true;
   }
 
   private columnsOf(update: InstanceUpdate): Record<string, unknown> {
