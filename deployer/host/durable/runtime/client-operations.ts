@@ -13,7 +13,8 @@ import type { DurableTaskSettings } from '../configuration/durable-task-settings
 import { entityInstanceId, isEntityInstanceId, parseEntityState } from '../entities/entity-batch.js';
 import { EventType, type HistoryEvent } from '../history/history-event.js';
 import type { InboxItem } from '../orchestration/inbox-plan.js';
-import type { InstanceQuery, InstancePage, InstanceState, TrackingStore } from '../storage/tracking-store.js';
+import { StorageUnavailableError } from '../storage/storage-call-policy.js';
+import type { InstanceQuery, InstancePage, InstanceState, InstanceUpdate, TrackingStore } from '../storage/tracking-store.js';
 import { newMessageKey, type WorkMessage, type WorkMessageBody, type WorkQueue } from '../storage/work-queue.js';
 import type { FunctionDirectory } from './function-directory.js';
 
@@ -59,6 +60,24 @@ export class ClientOperations {
       lastUpdatedTime: now,
       executionId,
     };
+    try {
+      await this.writeStart(id, row);
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) this.options.store.retractStart(id, executionId, this.options.logger);
+      throw error;
+    }
+    this.options.post(id, {
+      kind: 'start',
+      start: {
+        executionId, name, createdTime: now.toISOString(),
+        ...(input === undefined ? {} : { input }),
+        ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
+      },
+    });
+    return id;
+  }
+
+  private async writeStart(id: string, row: InstanceUpdate): Promise<void> {
     // Most starts are of new ids: create first, and look at the existing row only if there is one.
     let written = await this.options.store.createInstance(id, row);
     if (written === undefined) {
@@ -80,15 +99,6 @@ export class ClientOperations {
         details: { instanceId: id },
       });
     }
-    this.options.post(id, {
-      kind: 'start',
-      start: {
-        executionId, name, createdTime: now.toISOString(),
-        ...(input === undefined ? {} : { input }),
-        ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
-      },
-    });
-    return id;
   }
 
   /** Raises an event (`input` JSON text) to a running instance. */

@@ -3,6 +3,8 @@
  * An episode's history rows go in one transaction with the `sentinel` row, whose ETag is the
  * checkpoint: a writer holding a stale ETag fails instead of overwriting newer history.
  */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
 import {
@@ -11,7 +13,8 @@ import {
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
-import { TableRestWriter, type BatchOperation } from './table-rest-writer.js';
+import { boundedTableClientOptions } from './storage-call-policy.js';
+import { TableRestWriter, type BatchOperation, type Entity } from './table-rest-writer.js';
 
 export interface InstanceState {
   readonly instanceId: string;
@@ -90,8 +93,8 @@ export class TrackingStore {
     const instances = TableRestWriter.forConnection(connectionString, tables.instances);
     const history = TableRestWriter.forConnection(connectionString, tables.history);
     return new TrackingStore(
-      createTableClient(connectionString, tables.instances),
-      createTableClient(connectionString, tables.history),
+      createTableClient(connectionString, tables.instances, boundedTableClientOptions()),
+      createTableClient(connectionString, tables.history, boundedTableClientOptions()),
       taskHubName,
       instances !== undefined && history !== undefined ? { instances, history } : undefined,
     );
@@ -112,28 +115,62 @@ export class TrackingStore {
 
   /** Creates the row; answers its ETag, or undefined when a row already exists. */
   async createInstance(instanceId: string, update: InstanceUpdate): Promise<string | undefined> {
+    const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
       if (this.writers) return await this.writers.instances.create(entity);
       const response = await this.instances.createEntity(entity);
       return response.etag ?? '';
     } catch (error) {
-      if (statusCodeOf(error) === 409) return undefined;
+      if (statusCodeOf(error) === 409) return this.etagIfWritten(this.instances, entity);
       throw translated(error);
     }
   }
 
   /** Replaces the row if it still has the given ETag; answers the new ETag, or undefined when it changed meanwhile. */
   async replaceInstance(instanceId: string, update: InstanceUpdate, etag: string): Promise<string | undefined> {
+    const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
       if (this.writers) return await this.writers.instances.replaceIfMatch(entity, etag);
       const response = await this.instances.updateEntity(entity, 'Replace', { etag });
       return response.etag ?? '';
     } catch (error) {
-      if (isConflict(error) || isNotFound(error)) return undefined;
+      if (isConflict(error)) return this.etagIfWritten(this.instances, entity);
+      if (isNotFound(error)) return undefined;
       throw translated(error);
     }
+  }
+
+  /**
+   * Undoes a start whose Instances row write gave up (storage stalled): a write held up in the
+   * stalled store can still land once it answers again, and a Pending row is a start recovery
+   * would run. Watches in the background until storage has answered for `settleMs`, and deletes
+   * the row if it appears with this start's execution id and is still Pending.
+   */
+  retractStart(instanceId: string, executionId: string, logger: Logger): void {
+    const settleMs = 10_000;
+    const giveUpAt = Date.now() + 5 * 60_000;
+    let answeringSince: number | undefined;
+    const check = async (): Promise<boolean> => {
+      const row = await this.readInstance(instanceId);
+      answeringSince ??= Date.now();
+      if (row !== undefined && row.executionId === executionId) {
+        if (row.runtimeStatus !== 'Pending') return true;
+        await this.instances.deleteEntity(escapeKey(instanceId), '', { etag: row.etag });
+        logger.warn({ instanceId }, 'Removed the Pending row of a start that had been answered as failed (storage stalled)');
+        return true;
+      }
+      return row !== undefined || Date.now() - answeringSince >= settleMs;
+    };
+    const next = (): void => {
+      if (Date.now() > giveUpAt) {
+        logger.error({ instanceId }, 'Gave up watching for the row of a failed start: if it appears as Pending, it will run');
+        return;
+      }
+      setTimeout(() => {
+        check().then((done) => { if (!done) next(); }, () => next());
+      }, 500).unref();
+    };
+    next();
   }
 
   /** Sets the given columns, creating the row if needed. */
@@ -199,13 +236,15 @@ export class TrackingStore {
       const sentinel = {
         partitionKey: partition,
         rowKey: sentinelRowKey,
+        // Tells this write apart from any other, should a retried transaction find it already applied.
+        CheckpointWriteId: randomUUID(),
         ExecutionId: executionId,
         IsCheckpointComplete: last,
         ConsumedMessages: JSON.stringify(last ? consumed : []),
         ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
       };
       operations.push(current === undefined ? { kind: 'create', entity: sentinel } : { kind: 'mergeIfMatch', entity: sentinel, etag: current });
-      current = await this.submit(operations, instanceId);
+      current = await this.submit(operations, sentinel, instanceId);
       written += chunk.length;
     } while (written < events.length);
     return current;
@@ -239,8 +278,9 @@ export class TrackingStore {
     try {
       await this.instances.deleteEntity(partition, '', { etag });
     } catch (error) {
-      if (isNotFound(error) || isConflict(error)) return false;
-      throw error;
+      // 404: gone already (purged meanwhile, or this delete was retried after it was applied): its history goes too.
+      if (isConflict(error)) return false;
+      if (!isNotFound(error)) throw error;
     }
     const keys: string[] = [];
     for await (const row of this.history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}`, select: ['RowKey'] } })) {
@@ -252,11 +292,31 @@ export class TrackingStore {
     return true;
   }
 
+  /**
+   * After a 409 or 412: the row's ETag if it holds exactly what `entity` wrote — an earlier attempt
+   * of this very write was applied though its answer was lost (a timeout, a dropped connection) —
+   * else undefined: another writer got there first.
+   */
+  private async etagIfWritten(table: TableClient, entity: Entity): Promise<string | undefined> {
+    let row: TableEntityResult<Record<string, unknown>>;
+    try {
+      row = await table.getEntity<Record<string, unknown>>(entity.partitionKey, entity.rowKey);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const same = (written: unknown, stored: unknown): boolean => (written instanceof Date
+      ? (stored instanceof Date || typeof stored === 'string') && new Date(stored).getTime() === written.getTime()
+      : written === stored);
+    const holds = Object.entries(entity).every(([name, value]) => name === 'partitionKey' || name === 'rowKey' || value === undefined || same(value, row[name]));
+    return holds ? row.etag : undefined;
+  }
+
   private columnsOf(update: InstanceUpdate): Record<string, unknown> {
     return { ...instanceColumnsOf(update), TaskHubName: this.taskHubName };
   }
 
-  private async submit(operations: readonly BatchOperation[], instanceId: string): Promise<string> {
+  private async submit(operations: readonly BatchOperation[], sentinel: Entity, instanceId: string): Promise<string> {
     try {
       const etag = this.writers
         ? (await this.writers.history.submitBatch(operations)).at(-1)
@@ -264,6 +324,10 @@ export class TrackingStore {
       if (etag === undefined) throw new Error(`Table storage did not return the new checkpoint ETag of instance "${instanceId}".`);
       return etag;
     } catch (error) {
+      if (isConflict(error)) {
+        const etag = await this.etagIfWritten(this.history, sentinel);
+        if (etag !== undefined) return etag;
+      }
       // 404: the sentinel is gone (the instance was purged meanwhile), which is a lost race too.
       if (isConflict(error) || isNotFound(error)) {
         throw new CheckpointConflictError(`Another writer checkpointed instance "${instanceId}" first.`, { cause: error });

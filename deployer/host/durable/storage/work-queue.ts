@@ -10,6 +10,7 @@ import { type TableClient, type TransactionAction } from '@azure/data-tables';
 import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
 import { escapeKey, unescapeKey } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { HistoryEvent, ParentInstanceInfo } from '../history/history-event.js';
+import { boundedTableClientOptions } from './storage-call-policy.js';
 import { isNotFound, isTooLarge, statusCodeOf, ValueTooLargeError } from './storage-errors.js';
 
 /** An operation for an entity, as the extension's RequestMessage carries it. */
@@ -54,7 +55,7 @@ export class WorkQueue {
   private constructor(private readonly table: TableClient) {}
 
   static open(connectionString: string, tableName: string): WorkQueue {
-    return new WorkQueue(createTableClient(connectionString, tableName));
+    return new WorkQueue(createTableClient(connectionString, tableName, boundedTableClientOptions()));
   }
 
   async ensureTable(): Promise<void> {
