@@ -13,6 +13,7 @@ import {
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
+import { LargeValueStore } from './large-value-store.js';
 import { boundedTableClientOptions } from './storage-call-policy.js';
 import { TableRestWriter, type BatchOperation, type Entity } from './table-rest-writer.js';
 
@@ -87,6 +88,8 @@ export class TrackingStore {
     private readonly taskHubName: string,
     /** Hot-path writers, when the connection has an account key. */
     private readonly writers: { readonly instances: TableRestWriter; readonly history: TableRestWriter } | undefined,
+    /** Where values too large for a column go; undefined when the connection has no blob service. */
+    private readonly largeValues: LargeValueStore | undefined,
   ) {}
 
   static open(connectionString: string, tables: TrackingTableNames, taskHubName: string): TrackingStore {
@@ -97,6 +100,7 @@ export class TrackingStore {
       createTableClient(connectionString, tables.history, boundedTableClientOptions()),
       taskHubName,
       instances !== undefined && history !== undefined ? { instances, history } : undefined,
+      LargeValueStore.forConnection(connectionString, taskHubName),
     );
   }
 
@@ -106,7 +110,7 @@ export class TrackingStore {
 
   async readInstance(instanceId: string): Promise<InstanceState | undefined> {
     try {
-      return toInstanceState(await this.instances.getEntity<Record<string, unknown>>(escapeKey(instanceId), ''));
+      return toInstanceState(await this.restoreInstance(await this.instances.getEntity<Record<string, unknown>>(escapeKey(instanceId), '')));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -115,7 +119,7 @@ export class TrackingStore {
 
   /** Creates the row; answers its ETag, or undefined when a row already exists. */
   async createInstance(instanceId: string, update: InstanceUpdate): Promise<string | undefined> {
-    const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+    const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
     try {
       if (this.writers) return await this.writers.instances.create(entity);
       const response = await this.instances.createEntity(entity);
@@ -128,7 +132,7 @@ export class TrackingStore {
 
   /** Replaces the row if it still has the given ETag; answers the new ETag, or undefined when it changed meanwhile. */
   async replaceInstance(instanceId: string, update: InstanceUpdate, etag: string): Promise<string | undefined> {
-    const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+    const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
     try {
       if (this.writers) return await this.writers.instances.replaceIfMatch(entity, etag);
       const response = await this.instances.updateEntity(entity, 'Replace', { etag });
@@ -176,7 +180,7 @@ export class TrackingStore {
   /** Sets the given columns, creating the row if needed. */
   async updateInstance(instanceId: string, update: InstanceUpdate): Promise<void> {
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+      const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
       if (this.writers) await this.writers.instances.upsertMerge(entity);
       else await this.instances.upsertEntity(entity, 'Merge');
     } catch (error) {
@@ -203,11 +207,12 @@ export class TrackingStore {
     const sentinel = rows.find((row) => row.rowKey === sentinelRowKey);
     const checkpoint = sentinel === undefined ? undefined : toCheckpoint(sentinel);
     const executionId = checkpoint?.executionId ?? (typeof rows[0]?.ExecutionId === 'string' ? rows[0].ExecutionId : undefined);
-    const events = rows
+    const current = rows
       .filter((row) => row.rowKey !== sentinelRowKey && row.ExecutionId === executionId)
-      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1))
-      .map((row) => fromHistoryRow(row))
-      .filter((event): event is HistoryEvent => event !== undefined);
+      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
+    const { largeValues } = this;
+    const restored = largeValues === undefined ? current : await Promise.all(current.map((row) => largeValues.restoreFromBlobNames(row)));
+    const events = restored.map((row) => fromHistoryRow(row)).filter((event): event is HistoryEvent => event !== undefined);
     return { ...(checkpoint === undefined ? {} : { checkpoint }), events };
   }
 
@@ -230,8 +235,9 @@ export class TrackingStore {
     do {
       const chunk = events.slice(written, written + rowsPerBatch);
       const last = written + chunk.length >= events.length;
-      const operations: BatchOperation[] = chunk.map((event, i) => ({
-        kind: 'upsertReplace', entity: toHistoryRow(partition, firstIndex + written + i, executionId, event),
+      const operations: BatchOperation[] = await Promise.all(chunk.map(async (event, i): Promise<BatchOperation> => {
+        const row = toHistoryRow(partition, firstIndex + written + i, executionId, event);
+        return { kind: 'upsertReplace', entity: this.largeValues === undefined ? row : await this.largeValues.offloadToBlobNames(row, row.EventType as string) };
       }));
       const sentinel = {
         partitionKey: partition,
@@ -256,13 +262,14 @@ export class TrackingStore {
       .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
     const page = await pages.next();
     if (page.done === true || page.value === undefined) return { instances: [] };
-    const instances = page.value.map(toInstanceState).filter((state): state is InstanceState => state !== undefined);
+    const rows = await Promise.all(page.value.map((row) => this.restoreInstance(row)));
+    const instances = rows.map(toInstanceState).filter((state): state is InstanceState => state !== undefined);
     return { instances, ...(page.value.continuationToken ? { continuationToken: page.value.continuationToken } : {}) };
   }
 
   async *listInstances(query: InstanceQuery): AsyncIterable<InstanceState> {
     for await (const row of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(query), select: selectedColumns(query) } })) {
-      const state = toInstanceState(row);
+      const state = toInstanceState(await this.restoreInstance(row));
       if (state !== undefined) yield state;
     }
   }
@@ -289,6 +296,7 @@ export class TrackingStore {
     for (let at = 0; at < keys.length; at += 100) {
       await this.history.submitTransaction(keys.slice(at, at + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
     }
+    await this.largeValues?.deleteInstanceBlobs(partition);
     return true;
   }
 
@@ -310,6 +318,14 @@ export class TrackingStore {
       : written === stored);
     const holds = Object.entries(entity).every(([name, value]) => name === 'partitionKey' || name === 'rowKey' || value === undefined || same(value, row[name]));
     return holds ? row.etag : undefined;
+  }
+
+  private async offloadInstance(entity: Entity): Promise<Entity> {
+    return this.largeValues === undefined ? entity : this.largeValues.offloadToUrls(entity);
+  }
+
+  private async restoreInstance<T extends Record<string, unknown>>(row: T): Promise<T> {
+    return this.largeValues === undefined ? row : this.largeValues.restoreFromUrls(row);
   }
 
   private columnsOf(update: InstanceUpdate): Record<string, unknown> {
@@ -360,7 +376,9 @@ async function createTableIfMissing(client: TableClient): Promise<void> {
 }
 
 function translated(error: unknown): unknown {
-  return isTooLarge(error) ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property).', { cause: error }) : error;
+  return isTooLarge(error)
+    ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property): give the storage connection a BlobEndpoint, where large values go.', { cause: error })
+    : error;
 }
 
 function toCheckpoint(row: Readonly<Record<string, unknown>> & { etag?: string }): Checkpoint | undefined {
