@@ -294,7 +294,16 @@ export class TrackingStore {
       keys.push(row.rowKey ?? '');
     }
     for (let at = 0; at < keys.length; at += 100) {
-      await this.history.submitTransaction(keys.slice(at, at + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+      const chunk = keys.slice(at, at + 100);
+      try {
+        await this.history.submitTransaction(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        // Some were deleted already (this transaction retried after it was applied): delete the rest one by one.
+        await Promise.all(chunk.map((rowKey) => this.history.deleteEntity(partition, rowKey).catch((inner: unknown) => {
+          if (!isNotFound(inner)) throw inner;
+        })));
+      }
     }
     await this.largeValues?.deleteInstanceBlobs(partition);
     return true;
