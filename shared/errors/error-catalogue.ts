@@ -17,6 +17,7 @@ export const errorCatalogue = {
   INSTANCE_NOT_FOUND: { status: 404, message: 'No orchestration instance has that id.' },
   INSTANCE_ID_CONFLICT: { status: 409, message: 'An instance with that id already exists in another version\'s app.' },
   INSTANCE_EXISTS: { status: 409, message: 'An orchestration instance with that id is already running; pick another id or wait until it finishes.' },
+  INSTANCE_NOT_PURGEABLE: { status: 404, message: 'Nothing was purged: only finished instances (Completed, Failed, Terminated) of the app\'s own task hub can be purged.' },
   INSTANCE_NOT_RUNNING: { status: 410, message: 'The orchestration instance has already finished.' },
   VERSION_EXISTS: { status: 409, message: 'That version is already deployed.' },
   VERSION_DOWNGRADE: { status: 409, message: 'A newer version of that major.minor is already deployed.' },

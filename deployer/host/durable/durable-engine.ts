@@ -44,7 +44,7 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
   const settings = parseDurableTaskSettings(options.durableTask);
   const { logger } = options;
   const store = TrackingStore.open(options.resolveConnection(settings.trackingStoreConnectionName), settings.trackingTables, settings.hubName);
-  const work = WorkQueue.open(options.resolveConnection(settings.connectionName), settings.workTable);
+  const work = WorkQueue.open(options.resolveConnection(settings.connectionName), settings.workTable, settings.hubName);
   await Promise.all([store.ensureTables(), work.ensureTable()]);
 
   const functions = new FunctionDirectory(options.invoker.list());

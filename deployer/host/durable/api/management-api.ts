@@ -10,6 +10,7 @@ import { RouterError } from '../../../../shared/errors/router-error.js';
 import { routerErrorOf } from '../../../../shared/http/parser-rejections.js';
 import { runtimeStatuses, type RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { ClientOperations, ControlKind } from '../runtime/client-operations.js';
+import { StorageUnavailableError } from '../storage/storage-call-policy.js';
 import type { InstanceQuery, InstanceState } from '../storage/tracking-store.js';
 import { checkStatusPayload, statusPayload, webhookPath } from './status-payload.js';
 
@@ -30,6 +31,7 @@ type Request = FastifyRequest<{ Params: Record<string, string>; Querystring: Que
 const defaultPageSize = 100;
 const startRetryAfterSeconds = '10';
 const statusRetryAfterSeconds = '5';
+const storeRetryAfterSeconds = '5';
 const emptyEntityKey = '$';
 
 /** Serves the API under `prefix` (a route prefix, which may hold parameters). */
@@ -39,6 +41,11 @@ export function registerManagementApi(server: FastifyInstance, options: Manageme
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error, _request, reply) => {
+      if (error instanceof StorageUnavailableError) {
+        options.logger.warn({ err: error }, 'Durable HTTP API request gave up on storage');
+        const unavailable = new RouterError('STORE_UNAVAILABLE', `The task hub's storage did not answer in time; nothing may have been done, retry the request. (${error.message})`);
+        return reply.code(unavailable.status).header('retry-after', storeRetryAfterSeconds).send(unavailable.toJSON());
+      }
       const routerError = routerErrorOf(error);
       if (routerError.status < 500) return reply.code(routerError.status).send(routerError.toJSON());
       options.logger.error({ err: error }, 'Durable HTTP API request failed');
@@ -140,8 +147,7 @@ class ManagementRoutes {
   }
 
   private async purge(request: Request, reply: FastifyReply): Promise<unknown> {
-    const instanceId = param(request, 'instanceId');
-    if (!(await this.options.client.purge(instanceId))) throw notFound(instanceId);
+    await this.options.client.purge(param(request, 'instanceId'));
     return reply.code(200).send({ instancesDeleted: 1 });
   }
 

@@ -3,7 +3,7 @@
  * status, query, purge, entity signal and read), with the rules of the real extension: a start
  * is durable once its Pending Instances row exists; every other request is durable once its
  * message is in the work queue. Instances of other task hubs in a shared tracking store can be
- * read and purged but not driven: their app owns them.
+ * read but neither driven nor purged: their app owns them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,7 +13,8 @@ import type { DurableTaskSettings } from '../configuration/durable-task-settings
 import { entityInstanceId, isEntityInstanceId, parseEntityState } from '../entities/entity-batch.js';
 import { EventType, type HistoryEvent } from '../history/history-event.js';
 import type { InboxItem } from '../orchestration/inbox-plan.js';
-import type { InstanceQuery, InstancePage, InstanceState, TrackingStore } from '../storage/tracking-store.js';
+import { StorageUnavailableError } from '../storage/storage-call-policy.js';
+import type { InstanceQuery, InstancePage, InstanceState, InstanceUpdate, TrackingStore } from '../storage/tracking-store.js';
 import { newMessageKey, type WorkMessage, type WorkMessageBody, type WorkQueue } from '../storage/work-queue.js';
 import type { FunctionDirectory } from './function-directory.js';
 
@@ -59,6 +60,24 @@ export class ClientOperations {
       lastUpdatedTime: now,
       executionId,
     };
+    try {
+      await this.writeStart(id, row);
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) this.options.store.retractStart(id, executionId, this.options.logger);
+      throw error;
+    }
+    this.options.post(id, {
+      kind: 'start',
+      start: {
+        executionId, name, createdTime: now.toISOString(),
+        ...(input === undefined ? {} : { input }),
+        ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
+      },
+    });
+    return id;
+  }
+
+  private async writeStart(id: string, row: InstanceUpdate): Promise<void> {
     // Most starts are of new ids: create first, and look at the existing row only if there is one.
     let written = await this.options.store.createInstance(id, row);
     if (written === undefined) {
@@ -80,15 +99,6 @@ export class ClientOperations {
         details: { instanceId: id },
       });
     }
-    this.options.post(id, {
-      kind: 'start',
-      start: {
-        executionId, name, createdTime: now.toISOString(),
-        ...(input === undefined ? {} : { input }),
-        ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
-      },
-    });
-    return id;
   }
 
   /** Raises an event (`input` JSON text) to a running instance. */
@@ -119,8 +129,30 @@ export class ClientOperations {
     return this.options.store.queryInstances(query, pageSize, continuationToken);
   }
 
-  async purge(instanceId: string): Promise<boolean> {
-    return this.options.store.deleteInstance(instanceId);
+  /**
+   * Purges one finished instance of this task hub, as the extension's purge of an id: another
+   * hub's instance (its app owns it) or an unfinished one is refused with 404, nothing purged.
+   */
+  async purge(instanceId: string): Promise<void> {
+    const instance = await this.options.store.readInstance(instanceId);
+    if (instance === undefined) {
+      throw new RouterError('INSTANCE_NOT_FOUND', `No orchestration instance has the id "${instanceId}".`, { details: { instanceId } });
+    }
+    if (instance.taskHubName !== this.taskHubName) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" belongs to task hub "${instance.taskHubName}", not "${this.taskHubName}": purge it through the app that runs that hub.`, {
+        details: { instanceId, taskHubName: instance.taskHubName },
+      });
+    }
+    if (!terminalStatuses.includes(instance.runtimeStatus)) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" is ${instance.runtimeStatus.toLowerCase()}: only finished instances (Completed, Failed, Terminated) can be purged; terminate it first.`, {
+        details: { instanceId, runtimeStatus: instance.runtimeStatus },
+      });
+    }
+    if (!(await this.options.store.deleteInstance(instanceId, instance.etag))) {
+      throw new RouterError('INSTANCE_NOT_PURGEABLE', `Instance "${instanceId}" changed while it was being purged (it was restarted or purged by someone else); nothing was purged.`, {
+        details: { instanceId },
+      });
+    }
   }
 
   /** Purges this task hub's finished instances created in a time range; answers how many. */
@@ -129,7 +161,7 @@ export class ClientOperations {
     if (statuses.length === 0) return 0;
     let deleted = 0;
     for await (const instance of this.options.store.listInstances({ ...query, runtimeStatus: statuses, taskHubName: this.taskHubName, showInput: false })) {
-      if (await this.options.store.deleteInstance(instance.instanceId)) deleted++;
+      if (await this.options.store.deleteInstance(instance.instanceId, instance.etag)) deleted++;
     }
     return deleted;
   }

@@ -3,12 +3,15 @@
  * straight over the Table service REST API (JSON, SharedKeyLite), on one keep-alive agent. The
  * SDK builds a new client and pipeline for every transaction, which made the SDK the host's main
  * CPU cost per orchestration step; everything else (reads, queries, table creation) stays on the
- * SDK. Used only when the connection carries an account key.
+ * SDK. Used only when the connection carries an account key. Every request is bounded and
+ * retried as `storage-call-policy.ts` says; a write retried after an attempt that may have been
+ * applied can answer 409/412, which the tracking store checks against what it wrote.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeStorageConnectionString } from '../../../../shared/storage/table-client-factory.js';
+import { withStorageRetries } from './storage-call-policy.js';
 
 export type Entity = Record<string, unknown> & { readonly partitionKey: string; readonly rowKey: string };
 
@@ -88,8 +91,11 @@ export class TableRestWriter {
       `--${batch}`, `Content-Type: multipart/mixed; boundary=${changeset}`, '',
       ...parts, `--${changeset}--`, `--${batch}--`, '',
     ].join(lineEnd);
-    const response = await this.send('POST', `${this.endpoint.basePath}/$batch`, { 'Content-Type': `multipart/mixed; boundary=${batch}`, Accept: 'application/json' }, body);
-    if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, response.body);
+    const response = await withStorageRetries(`a transaction on table ${this.tableName}`, async (signal) => {
+      const answer = await this.send('POST', `${this.endpoint.basePath}/$batch`, { 'Content-Type': `multipart/mixed; boundary=${batch}`, Accept: 'application/json' }, body, signal);
+      if (answer.status < 200 || answer.status >= 300) throw errorFrom(answer.status, answer.body);
+      return answer;
+    });
     const subResponses = response.body.split('--changesetresponse_').slice(1, -1);
     if (subResponses.length === 0) throw errorFrom(response.status, response.body);
     const etags: (string | undefined)[] = [];
@@ -119,9 +125,11 @@ export class TableRestWriter {
   }
 
   private async single(request: RequestParts): Promise<string> {
-    const response = await this.send(request.method, request.path, request.headers, request.body);
-    if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, response.body);
-    return response.etag ?? '';
+    return withStorageRetries(`a ${request.method} on table ${this.tableName}`, async (signal) => {
+      const response = await this.send(request.method, request.path, request.headers, request.body, signal);
+      if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, response.body);
+      return response.etag ?? '';
+    });
   }
 
   /** A batch sub-request names its target with an absolute URL; `path` is kept for single requests. */
@@ -148,7 +156,7 @@ export class TableRestWriter {
     return `${this.endpoint.basePath}/${this.tableName}(PartitionKey='${key(partitionKey)}',RowKey='${key(rowKey)}')`;
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string; etag?: string }> {
+  private send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<{ status: number; body: string; etag?: string }> {
     const date = new Date().toUTCString();
     const signature = createHmac('sha256', this.account.key).update(`${date}\n/${this.account.accountName}${path}`, 'utf8').digest('base64');
     const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
@@ -159,6 +167,7 @@ export class TableRestWriter {
         port,
         path,
         method,
+        signal,
         agent: secure ? agents.https : agents.http,
         headers: {
           ...headers,

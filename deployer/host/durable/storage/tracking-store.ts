@@ -3,6 +3,8 @@
  * An episode's history rows go in one transaction with the `sentinel` row, whose ETag is the
  * checkpoint: a writer holding a stale ETag fails instead of overwriting newer history.
  */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
 import {
@@ -11,7 +13,9 @@ import {
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
-import { TableRestWriter, type BatchOperation } from './table-rest-writer.js';
+import { LargeValueStore } from './large-value-store.js';
+import { boundedTableClientOptions } from './storage-call-policy.js';
+import { TableRestWriter, type BatchOperation, type Entity } from './table-rest-writer.js';
 
 export interface InstanceState {
   readonly instanceId: string;
@@ -84,16 +88,19 @@ export class TrackingStore {
     private readonly taskHubName: string,
     /** Hot-path writers, when the connection has an account key. */
     private readonly writers: { readonly instances: TableRestWriter; readonly history: TableRestWriter } | undefined,
+    /** Where values too large for a column go; undefined when the connection has no blob service. */
+    private readonly largeValues: LargeValueStore | undefined,
   ) {}
 
   static open(connectionString: string, tables: TrackingTableNames, taskHubName: string): TrackingStore {
     const instances = TableRestWriter.forConnection(connectionString, tables.instances);
     const history = TableRestWriter.forConnection(connectionString, tables.history);
     return new TrackingStore(
-      createTableClient(connectionString, tables.instances),
-      createTableClient(connectionString, tables.history),
+      createTableClient(connectionString, tables.instances, boundedTableClientOptions()),
+      createTableClient(connectionString, tables.history, boundedTableClientOptions()),
       taskHubName,
       instances !== undefined && history !== undefined ? { instances, history } : undefined,
+      LargeValueStore.forConnection(connectionString, taskHubName),
     );
   }
 
@@ -103,7 +110,7 @@ export class TrackingStore {
 
   async readInstance(instanceId: string): Promise<InstanceState | undefined> {
     try {
-      return toInstanceState(await this.instances.getEntity<Record<string, unknown>>(escapeKey(instanceId), ''));
+      return toInstanceState(await this.restoreInstance(await this.instances.getEntity<Record<string, unknown>>(escapeKey(instanceId), '')));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -112,34 +119,68 @@ export class TrackingStore {
 
   /** Creates the row; answers its ETag, or undefined when a row already exists. */
   async createInstance(instanceId: string, update: InstanceUpdate): Promise<string | undefined> {
+    const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
       if (this.writers) return await this.writers.instances.create(entity);
       const response = await this.instances.createEntity(entity);
       return response.etag ?? '';
     } catch (error) {
-      if (statusCodeOf(error) === 409) return undefined;
+      if (statusCodeOf(error) === 409) return this.etagIfWritten(this.instances, entity);
       throw translated(error);
     }
   }
 
   /** Replaces the row if it still has the given ETag; answers the new ETag, or undefined when it changed meanwhile. */
   async replaceInstance(instanceId: string, update: InstanceUpdate, etag: string): Promise<string | undefined> {
+    const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
       if (this.writers) return await this.writers.instances.replaceIfMatch(entity, etag);
       const response = await this.instances.updateEntity(entity, 'Replace', { etag });
       return response.etag ?? '';
     } catch (error) {
-      if (isConflict(error) || isNotFound(error)) return undefined;
+      if (isConflict(error)) return this.etagIfWritten(this.instances, entity);
+      if (isNotFound(error)) return undefined;
       throw translated(error);
     }
+  }
+
+  /**
+   * Undoes a start whose Instances row write gave up (storage stalled): a write held up in the
+   * stalled store can still land once it answers again, and a Pending row is a start recovery
+   * would run. Watches in the background until storage has answered for `settleMs`, and deletes
+   * the row if it appears with this start's execution id and is still Pending.
+   */
+  retractStart(instanceId: string, executionId: string, logger: Logger): void {
+    const settleMs = 10_000;
+    const giveUpAt = Date.now() + 5 * 60_000;
+    let answeringSince: number | undefined;
+    const check = async (): Promise<boolean> => {
+      const row = await this.readInstance(instanceId);
+      answeringSince ??= Date.now();
+      if (row !== undefined && row.executionId === executionId) {
+        if (row.runtimeStatus !== 'Pending') return true;
+        await this.instances.deleteEntity(escapeKey(instanceId), '', { etag: row.etag });
+        logger.warn({ instanceId }, 'Removed the Pending row of a start that had been answered as failed (storage stalled)');
+        return true;
+      }
+      return row !== undefined || Date.now() - answeringSince >= settleMs;
+    };
+    const next = (): void => {
+      if (Date.now() > giveUpAt) {
+        logger.error({ instanceId }, 'Gave up watching for the row of a failed start: if it appears as Pending, it will run');
+        return;
+      }
+      setTimeout(() => {
+        check().then((done) => { if (!done) next(); }, () => next());
+      }, 500).unref();
+    };
+    next();
   }
 
   /** Sets the given columns, creating the row if needed. */
   async updateInstance(instanceId: string, update: InstanceUpdate): Promise<void> {
     try {
-      const entity = { partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) };
+      const entity = await this.offloadInstance({ partitionKey: escapeKey(instanceId), rowKey: '', ...this.columnsOf(update) });
       if (this.writers) await this.writers.instances.upsertMerge(entity);
       else await this.instances.upsertEntity(entity, 'Merge');
     } catch (error) {
@@ -166,11 +207,12 @@ export class TrackingStore {
     const sentinel = rows.find((row) => row.rowKey === sentinelRowKey);
     const checkpoint = sentinel === undefined ? undefined : toCheckpoint(sentinel);
     const executionId = checkpoint?.executionId ?? (typeof rows[0]?.ExecutionId === 'string' ? rows[0].ExecutionId : undefined);
-    const events = rows
+    const current = rows
       .filter((row) => row.rowKey !== sentinelRowKey && row.ExecutionId === executionId)
-      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1))
-      .map((row) => fromHistoryRow(row))
-      .filter((event): event is HistoryEvent => event !== undefined);
+      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
+    const { largeValues } = this;
+    const restored = largeValues === undefined ? current : await Promise.all(current.map((row) => largeValues.restoreFromBlobNames(row)));
+    const events = restored.map((row) => fromHistoryRow(row)).filter((event): event is HistoryEvent => event !== undefined);
     return { ...(checkpoint === undefined ? {} : { checkpoint }), events };
   }
 
@@ -193,19 +235,22 @@ export class TrackingStore {
     do {
       const chunk = events.slice(written, written + rowsPerBatch);
       const last = written + chunk.length >= events.length;
-      const operations: BatchOperation[] = chunk.map((event, i) => ({
-        kind: 'upsertReplace', entity: toHistoryRow(partition, firstIndex + written + i, executionId, event),
+      const operations: BatchOperation[] = await Promise.all(chunk.map(async (event, i): Promise<BatchOperation> => {
+        const row = toHistoryRow(partition, firstIndex + written + i, executionId, event);
+        return { kind: 'upsertReplace', entity: this.largeValues === undefined ? row : await this.largeValues.offloadToBlobNames(row, row.EventType as string) };
       }));
       const sentinel = {
         partitionKey: partition,
         rowKey: sentinelRowKey,
+        // Tells this write apart from any other, should a retried transaction find it already applied.
+        CheckpointWriteId: randomUUID(),
         ExecutionId: executionId,
         IsCheckpointComplete: last,
         ConsumedMessages: JSON.stringify(last ? consumed : []),
         ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
       };
       operations.push(current === undefined ? { kind: 'create', entity: sentinel } : { kind: 'mergeIfMatch', entity: sentinel, etag: current });
-      current = await this.submit(operations, instanceId);
+      current = await this.submit(operations, sentinel, instanceId);
       written += chunk.length;
     } while (written < events.length);
     return current;
@@ -217,41 +262,86 @@ export class TrackingStore {
       .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
     const page = await pages.next();
     if (page.done === true || page.value === undefined) return { instances: [] };
-    const instances = page.value.map(toInstanceState).filter((state): state is InstanceState => state !== undefined);
+    const rows = await Promise.all(page.value.map((row) => this.restoreInstance(row)));
+    const instances = rows.map(toInstanceState).filter((state): state is InstanceState => state !== undefined);
     return { instances, ...(page.value.continuationToken ? { continuationToken: page.value.continuationToken } : {}) };
   }
 
   async *listInstances(query: InstanceQuery): AsyncIterable<InstanceState> {
     for await (const row of this.instances.listEntities<Record<string, unknown>>({ queryOptions: { filter: instanceFilter(query), select: selectedColumns(query) } })) {
-      const state = toInstanceState(row);
+      const state = toInstanceState(await this.restoreInstance(row));
       if (state !== undefined) yield state;
     }
   }
 
-  /** Deletes the instance's history and its Instances row; answers whether the row existed. */
-  async deleteInstance(instanceId: string): Promise<boolean> {
+  /**
+   * Deletes the instance's Instances row if it still has `etag`, then its history; answers whether
+   * the row was deleted (false: it is gone, or changed since it was read — a restart, so its
+   * history is the new run's and stays). The row goes first: a crash in between leaves history
+   * no instance points at, which a later run of the same id skips as an earlier execution's.
+   */
+  async deleteInstance(instanceId: string, etag: string): Promise<boolean> {
     const partition = escapeKey(instanceId);
+    try {
+      await this.instances.deleteEntity(partition, '', { etag });
+    } catch (error) {
+      // 404: gone already (purged meanwhile, or this delete was retried after it was applied): its history goes too.
+      if (isConflict(error)) return false;
+      if (!isNotFound(error)) throw error;
+    }
     const keys: string[] = [];
     for await (const row of this.history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}`, select: ['RowKey'] } })) {
       keys.push(row.rowKey ?? '');
     }
     for (let at = 0; at < keys.length; at += 100) {
-      await this.history.submitTransaction(keys.slice(at, at + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+      const chunk = keys.slice(at, at + 100);
+      try {
+        await this.history.submitTransaction(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        // Some were deleted already (this transaction retried after it was applied): delete the rest one by one.
+        await Promise.all(chunk.map((rowKey) => this.history.deleteEntity(partition, rowKey).catch((inner: unknown) => {
+          if (!isNotFound(inner)) throw inner;
+        })));
+      }
     }
+    await this.largeValues?.deleteInstanceBlobs(partition);
+    return true;
+  }
+
+  /**
+   * After a 409 or 412: the row's ETag if it holds exactly what `entity` wrote — an earlier attempt
+   * of this very write was applied though its answer was lost (a timeout, a dropped connection) —
+   * else undefined: another writer got there first.
+   */
+  private async etagIfWritten(table: TableClient, entity: Entity): Promise<string | undefined> {
+    let row: TableEntityResult<Record<string, unknown>>;
     try {
-      await this.instances.deleteEntity(partition, '');
-      return true;
+      row = await table.getEntity<Record<string, unknown>>(entity.partitionKey, entity.rowKey);
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
+    const same = (written: unknown, stored: unknown): boolean => (written instanceof Date
+      ? (stored instanceof Date || typeof stored === 'string') && new Date(stored).getTime() === written.getTime()
+      : written === stored);
+    const holds = Object.entries(entity).every(([name, value]) => name === 'partitionKey' || name === 'rowKey' || value === undefined || same(value, row[name]));
+    return holds ? row.etag : undefined;
+  }
+
+  private async offloadInstance(entity: Entity): Promise<Entity> {
+    return this.largeValues === undefined ? entity : this.largeValues.offloadToUrls(entity);
+  }
+
+  private async restoreInstance<T extends Record<string, unknown>>(row: T): Promise<T> {
+    return this.largeValues === undefined ? row : this.largeValues.restoreFromUrls(row);
   }
 
   private columnsOf(update: InstanceUpdate): Record<string, unknown> {
     return { ...instanceColumnsOf(update), TaskHubName: this.taskHubName };
   }
 
-  private async submit(operations: readonly BatchOperation[], instanceId: string): Promise<string> {
+  private async submit(operations: readonly BatchOperation[], sentinel: Entity, instanceId: string): Promise<string> {
     try {
       const etag = this.writers
         ? (await this.writers.history.submitBatch(operations)).at(-1)
@@ -259,6 +349,10 @@ export class TrackingStore {
       if (etag === undefined) throw new Error(`Table storage did not return the new checkpoint ETag of instance "${instanceId}".`);
       return etag;
     } catch (error) {
+      if (isConflict(error)) {
+        const etag = await this.etagIfWritten(this.history, sentinel);
+        if (etag !== undefined) return etag;
+      }
       // 404: the sentinel is gone (the instance was purged meanwhile), which is a lost race too.
       if (isConflict(error) || isNotFound(error)) {
         throw new CheckpointConflictError(`Another writer checkpointed instance "${instanceId}" first.`, { cause: error });
@@ -291,7 +385,9 @@ async function createTableIfMissing(client: TableClient): Promise<void> {
 }
 
 function translated(error: unknown): unknown {
-  return isTooLarge(error) ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property).', { cause: error }) : error;
+  return isTooLarge(error)
+    ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property): give the storage connection a BlobEndpoint, where large values go.', { cause: error })
+    : error;
 }
 
 function toCheckpoint(row: Readonly<Record<string, unknown>> & { etag?: string }): Checkpoint | undefined {

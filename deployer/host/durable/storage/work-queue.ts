@@ -10,6 +10,8 @@ import { type TableClient, type TransactionAction } from '@azure/data-tables';
 import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
 import { escapeKey, unescapeKey } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { HistoryEvent, ParentInstanceInfo } from '../history/history-event.js';
+import { LargeValueStore } from './large-value-store.js';
+import { boundedTableClientOptions } from './storage-call-policy.js';
 import { isNotFound, isTooLarge, statusCodeOf, ValueTooLargeError } from './storage-errors.js';
 
 /** An operation for an entity, as the extension's RequestMessage carries it. */
@@ -51,10 +53,10 @@ export function newMessageKey(now = Date.now()): string {
 }
 
 export class WorkQueue {
-  private constructor(private readonly table: TableClient) {}
+  private constructor(private readonly table: TableClient, private readonly largeValues: LargeValueStore | undefined) {}
 
-  static open(connectionString: string, tableName: string): WorkQueue {
-    return new WorkQueue(createTableClient(connectionString, tableName));
+  static open(connectionString: string, tableName: string, taskHubName: string): WorkQueue {
+    return new WorkQueue(createTableClient(connectionString, tableName, boundedTableClientOptions()), LargeValueStore.forConnection(connectionString, taskHubName));
   }
 
   async ensureTable(): Promise<void> {
@@ -78,8 +80,9 @@ export class WorkQueue {
       await Promise.all([...byInstance.values()].map(async (group) => {
         for (let at = 0; at < group.length; at += 100) {
           const chunk = group.slice(at, at + 100);
-          if (chunk.length === 1) await this.table.upsertEntity(toRow(chunk[0] as WorkMessage), 'Replace');
-          else await this.table.submitTransaction(chunk.map((message): TransactionAction => ['upsert', toRow(message), 'Replace']));
+          const rows = await Promise.all(chunk.map((message) => this.largeValues?.offloadToBlobNames(toRow(message), undefined, ['Body']) ?? toRow(message)));
+          if (rows.length === 1) await this.table.upsertEntity(rows[0] as ReturnType<typeof toRow>, 'Replace');
+          else await this.table.submitTransaction(rows.map((row): TransactionAction => ['upsert', row, 'Replace']));
         }
       }));
     } catch (error) {
@@ -108,7 +111,7 @@ export class WorkQueue {
 
   async *list(): AsyncIterable<WorkMessage> {
     for await (const row of this.table.listEntities<Record<string, unknown>>()) {
-      const message = fromRow(row);
+      const message = fromRow(this.largeValues === undefined ? row : await this.largeValues.restoreFromBlobNames(row));
       if (message !== undefined) yield message;
     }
   }

@@ -215,6 +215,12 @@ describe('the durable HTTP API and client', () => {
     await waitForStatus(url, other, (s) => s.runtimeStatus === 'Running');
     await client.terminate(other, 'stop');
     assert.equal((await waitForStatus(url, other)).runtimeStatus, 'Terminated');
+    const unfinished = await client.startNew('waiter');
+    await waitForStatus(url, unfinished, (s) => s.runtimeStatus === 'Running');
+    assert.equal((await client.purgeInstanceHistory(unfinished)).instancesDeleted, 0);
+    assert.equal((await readStatus(url, unfinished)).body?.runtimeStatus, 'Running');
+    await client.terminate(unfinished, 'done');
+    await waitForStatus(url, unfinished);
     assert.deepEqual(await client.purgeInstanceHistory(other), { instancesDeleted: 1 });
     await assert.rejects(client.raiseEvent('nobody-home', 'go', 1), /No instance with ID 'nobody-home' found/);
   });

@@ -84,6 +84,30 @@ describe('two task hubs sharing one tracking store', () => {
     assert.equal(((await taken.json()) as { error: { code: string } }).error.code, 'INSTANCE_ID_CONFLICT');
   });
 
+  it('purges only its own hub\'s finished instances: another hub\'s or a running one answers 404 and stays', async () => {
+    const theirs = await startOrchestration(two.url, 'work', 'theirs', 'purge-theirs');
+    await waitForStatus(two.url, theirs);
+    const foreign = await fetch(`${one.url}${api}/instances/${theirs}`, { method: 'DELETE' });
+    assert.equal(foreign.status, 404);
+    assert.match(((await foreign.json()) as { error: { message: string } }).error.message, /belongs to task hub "AppTwoHub"/);
+    assert.equal((await readStatus(two.url, theirs)).body?.runtimeStatus, 'Completed');
+
+    const running = await startOrchestration(one.url, 'work', 'wait', 'purge-running');
+    await waitForStatus(one.url, running, (s) => s.runtimeStatus === 'Running');
+    const refused = await fetch(`${one.url}${api}/instances/${running}`, { method: 'DELETE' });
+    assert.equal(refused.status, 404);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'INSTANCE_NOT_PURGEABLE');
+    assert.equal((await post(one.url, `instances/${running}/raiseEvent/go`, 'still here')).status, 202);
+    assert.equal((await waitForStatus(one.url, running)).runtimeStatus, 'Completed');
+
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const byFilter = await fetch(`${one.url}${api}/instances?createdTimeFrom=${from}`, { method: 'DELETE' });
+    assert.equal(byFilter.status, 200);
+    assert.equal((await readStatus(two.url, theirs)).status, 200, 'the other hub\'s instance survives a purge by filter');
+    assert.equal((await readStatus(one.url, running)).status, 404);
+    assert.equal((await fetch(`${two.url}${api}/instances/${theirs}`, { method: 'DELETE' })).status, 200);
+  });
+
   it('recovers only its own hub after a restart', async () => {
     await one.stop();
     one = await start(appInvoker('1.0'), 'AppOneHub', '1.0');

@@ -1,0 +1,96 @@
+/**
+ * The engine's storage calls under real faults, through a TCP proxy in front of Azurite: a stalled
+ * store makes a start give up within its bounds (503 STORE_UNAVAILABLE) without the instance
+ * appearing once the store answers again; a write whose answer is lost is retried and counts once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { devStorageConnectionString } from '../../../../shared/storage/azurite.js';
+import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
+import { startAzuriteForTests } from '../../../fixtures/azurite.js';
+import { readStatus, startEngine, waitForStatus, type EngineHarness } from './fixtures/engine-harness.js';
+import { LibraryInvoker } from './fixtures/library-invoker.js';
+import { startStorageFaultProxy, type StorageFaultProxy } from './fixtures/storage-fault-proxy.js';
+
+const azurite = await startAzuriteForTests();
+const api = '/runtime/webhooks/durabletask';
+/** Far beyond the engine's 15 s bound: a request still unanswered then is hanging on the store. */
+const hangingMs = 40_000;
+
+describe('storage faults under the durable engine', () => {
+  let proxy: StorageFaultProxy;
+  let engine: EngineHarness;
+
+  before(async () => {
+    proxy = await startStorageFaultProxy(azurite.port);
+    const invoker = new LibraryInvoker()
+      .orchestration('chain', function* (context) {
+        const a = yield context.df.callActivity('echo', `${String(context.df.getInput())}-1`);
+        const b = yield context.df.callActivity('echo', `${String(a)}-2`);
+        return b;
+      })
+      .activity('echo', (input: unknown) => input);
+    engine = await startEngine({
+      invoker,
+      connectionString: devStorageConnectionString(`http://127.0.0.1:${proxy.port}/devstoreaccount1`),
+      durableTask: { hubName: 'FaultHub' },
+    });
+  });
+  after(async () => {
+    await proxy?.resume();
+    await engine?.stop();
+    await proxy?.close();
+  });
+
+  const start = (id: string, input: string): Promise<Response> => fetch(`${engine.url}${api}/orchestrators/chain/${id}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input), signal: AbortSignal.timeout(hangingMs),
+  });
+
+  it('answers a start 503 STORE_UNAVAILABLE while storage is stalled, and the instance does not appear once it answers again', async () => {
+    proxy.stall();
+    let answer: Response;
+    try {
+      answer = await start('stalled-start', 'x');
+    } finally {
+      await proxy.resume();
+    }
+    assert.equal(answer.status, 503, await answer.clone().text());
+    assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'STORE_UNAVAILABLE');
+    assert.equal(answer.headers.get('retry-after'), '5');
+
+    // Every write held up in the stall has now reached the store: the row it created must go again.
+    const deadline = Date.now() + 20_000;
+    while ((await readStatus(engine.url, 'stalled-start')).status !== 404) {
+      if (Date.now() > deadline) assert.fail('the start that was answered 503 created its instance once storage answered again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const retried = await start('stalled-start', 'again');
+    assert.equal(retried.status, 202, await retried.text());
+    assert.equal((await waitForStatus(engine.url, 'stalled-start')).output, 'again-1-2');
+  });
+
+  it('retries a start whose answer was lost, and finds its own row instead of answering 409', async () => {
+    const lost = proxy.loseAnswerTo(/^POST \/devstoreaccount1\/FaultHubInstances /);
+    const answer = await start('lost-create', 'y');
+    await lost;
+    assert.equal(answer.status, 202, await answer.clone().text());
+    assert.equal((await waitForStatus(engine.url, 'lost-create')).output, 'y-1-2');
+  });
+
+  it('retries a checkpoint whose answer was lost, and writes each event once', async () => {
+    const lost = proxy.loseAnswerTo(/^POST \/devstoreaccount1\/\$batch /);
+    const answer = await start('lost-checkpoint', 'z');
+    assert.equal(answer.status, 202, await answer.clone().text());
+    await lost;
+    const status = await waitForStatus(engine.url, 'lost-checkpoint', undefined, hangingMs);
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.equal(status.output, 'z-1-2');
+    const history = createTableClient(azurite.connectionString, 'FaultHubHistory');
+    const types: string[] = [];
+    for await (const row of history.listEntities<{ EventType?: string }>({ queryOptions: { filter: "PartitionKey eq 'lost-checkpoint'" } })) {
+      if (row.EventType !== undefined) types.push(row.EventType);
+    }
+    assert.equal(types.filter((type) => type === 'TaskCompleted').length, 2, types.join(','));
+    assert.equal(types.filter((type) => type === 'ExecutionStarted').length, 1, types.join(','));
+  });
+});
