@@ -10,7 +10,7 @@ import { createTableClient } from '../../../../shared/storage/table-client-facto
 import { startAzuriteForTests } from '../../../fixtures/azurite.js';
 import { readStatus, startEngine, waitForStatus, type EngineHarness } from './fixtures/engine-harness.js';
 import { LibraryInvoker } from './fixtures/library-invoker.js';
-import { startStorageFaultProxy, type StorageFaultProxy } from './fixtures/storage-fault-proxy.js';
+import { startStorageFaultProxy, type StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
 
 const azurite = await startAzuriteForTests();
 const api = '/runtime/webhooks/durabletask';
