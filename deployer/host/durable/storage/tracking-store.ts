@@ -8,6 +8,7 @@ import { createTableClient } from '../../../../shared/storage/table-client-facto
 import {
   escapeKey, unescapeKey, runtimeStatuses, type RuntimeStatus, type TrackingTableNames,
 } from '../../../../shared/tracking-store/tracking-store-schema.js';
+import { committedHistory, sentinelColumns, type CommittedHistory } from '../history/checkpoint-sentinel.js';
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
@@ -43,18 +44,8 @@ export interface InstanceUpdate {
   readonly executionId?: string;
 }
 
-export interface Checkpoint {
-  /** The execution the history rows belong to; rows of other (earlier) executions are ignored. */
-  readonly executionId: string;
-  readonly etag: string;
-  /** Keys of the work messages the last checkpoint consumed (for recognising redelivered ones). */
-  readonly consumed: readonly string[];
-}
-
-export interface StoredHistory {
-  readonly checkpoint?: Checkpoint;
-  readonly events: readonly HistoryEvent[];
-}
+/** An instance's history as its last complete checkpoint holds it. */
+export type StoredHistory = CommittedHistory;
 
 export interface InstanceQuery {
   readonly runtimeStatus?: readonly RuntimeStatus[];
@@ -147,31 +138,14 @@ export class TrackingStore {
     }
   }
 
-  async readCheckpoint(instanceId: string): Promise<Checkpoint | undefined> {
-    try {
-      return toCheckpoint(await this.history.getEntity<Record<string, unknown>>(escapeKey(instanceId), sentinelRowKey));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** The current execution's events, in order (rows left over from earlier executions are skipped). */
+  /** The events the last complete checkpoint holds, in order (rows of earlier executions and unfinished episodes are skipped). */
   async readHistory(instanceId: string): Promise<StoredHistory> {
     const rows: TableEntityResult<Record<string, unknown>>[] = [];
     const partition = escapeKey(instanceId);
     for await (const row of this.history.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })) {
       rows.push(row);
     }
-    const sentinel = rows.find((row) => row.rowKey === sentinelRowKey);
-    const checkpoint = sentinel === undefined ? undefined : toCheckpoint(sentinel);
-    const executionId = checkpoint?.executionId ?? (typeof rows[0]?.ExecutionId === 'string' ? rows[0].ExecutionId : undefined);
-    const events = rows
-      .filter((row) => row.rowKey !== sentinelRowKey && row.ExecutionId === executionId)
-      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1))
-      .map((row) => fromHistoryRow(row))
-      .filter((event): event is HistoryEvent => event !== undefined);
-    return { ...(checkpoint === undefined ? {} : { checkpoint }), events };
+    return committedHistory(rows, fromHistoryRow);
   }
 
   /**
@@ -199,10 +173,7 @@ export class TrackingStore {
       const sentinel = {
         partitionKey: partition,
         rowKey: sentinelRowKey,
-        ExecutionId: executionId,
-        IsCheckpointComplete: last,
-        ConsumedMessages: JSON.stringify(last ? consumed : []),
-        ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
+        ...sentinelColumns({ executionId, eventCount: firstIndex + events.length, consumed, final: last }),
       };
       operations.push(current === undefined ? { kind: 'create', entity: sentinel } : { kind: 'mergeIfMatch', entity: sentinel, etag: current });
       current = await this.submit(operations, instanceId);
@@ -292,21 +263,6 @@ async function createTableIfMissing(client: TableClient): Promise<void> {
 
 function translated(error: unknown): unknown {
   return isTooLarge(error) ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property).', { cause: error }) : error;
-}
-
-function toCheckpoint(row: Readonly<Record<string, unknown>> & { etag?: string }): Checkpoint | undefined {
-  if (typeof row.ExecutionId !== 'string' || row.etag === undefined) return undefined;
-  let consumed: string[] = [];
-  if (typeof row.ConsumedMessages === 'string' && row.ConsumedMessages !== '') {
-    try {
-      const parsed = JSON.parse(row.ConsumedMessages) as unknown;
-      if (Array.isArray(parsed)) consumed = parsed.filter((key): key is string => typeof key === 'string');
-    } catch {
-      // Written by another tool: no record of consumed messages, so none are treated as duplicates.
-      consumed = [];
-    }
-  }
-  return { executionId: row.ExecutionId, etag: row.etag, consumed };
 }
 
 function instanceColumnsOf(update: InstanceUpdate): Record<string, unknown> {
