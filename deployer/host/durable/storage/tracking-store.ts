@@ -150,7 +150,8 @@ export class TrackingStore {
 
   /**
    * Writes events starting at `firstIndex` and moves the checkpoint on, in one transaction per 99
-   * rows. `etag` is the checkpoint the writer started from (undefined: there must be none yet).
+   * rows; only the last completes the checkpoint (see checkpoint-sentinel.ts). `etag` is the
+   * checkpoint the writer started from (undefined: there must be none yet).
    * Answers the new checkpoint ETag; throws CheckpointConflictError if another writer got there first.
    */
   async appendHistory(
