@@ -112,6 +112,7 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
     stop(): Promise<void> {
       stopping ??= (async () => {
         timers.stop();
+        orchestrations.stop();
         await Promise.all([instances.stop(), activities.stop(activityStopGraceMs)]);
       })();
       return stopping;

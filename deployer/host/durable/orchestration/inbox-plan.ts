@@ -35,7 +35,7 @@ export interface ExecutionView {
   readonly continued: boolean;
   readonly suspended: boolean;
   readonly answered: ReadonlySet<number>;
-  /** Message keys the last checkpoint consumed. */
+  /** Keys of messages already consumed (recorded by the checkpoint, or consumed since): a redelivery is used up, never applied. */
   readonly consumed: ReadonlySet<string>;
 }
 
@@ -104,6 +104,8 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
   const dropped: string[] = [];
   const refusedStarts: { parent: ParentInstanceInfo; reason: string }[] = [];
   const answered = new Set(view.answered);
+  // A message can reach the inbox twice (posted when written, and found in the work table by recovery).
+  const delivered = new Set<string>();
 
   const currentExecution = (): string | undefined => start?.executionId ?? view.executionId;
   const active = (): boolean => start !== undefined || (view.executionId !== undefined && !view.terminal);
@@ -138,6 +140,8 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
       case 'work': {
         const { message } = item;
         const { body } = message;
+        if (delivered.has(message.key)) break;
+        delivered.add(message.key);
         if (view.consumed.has(message.key)) {
           consumed.push(message.key);
           break;

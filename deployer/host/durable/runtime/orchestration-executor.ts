@@ -5,6 +5,7 @@
  * Instances row and the deletion of consumed messages; only then is new work dispatched.
  */
 import type { Logger } from 'pino';
+import { RouterError } from '../../../../shared/errors/router-error.js';
 import type { RuntimeStatus } from '../../../../shared/tracking-store/tracking-store-schema.js';
 import type { FunctionInvoker } from '../../host-contracts.js';
 import type { DurableTaskSettings } from '../configuration/durable-task-settings.js';
@@ -44,7 +45,10 @@ export interface OrchestrationExecutorOptions {
 interface CachedInstance {
   events: HistoryEvent[];
   etag: string | undefined;
+  /** Keys of consumed messages to recognise when delivered again: the checkpoint's list and those consumed since. */
   consumed: readonly string[];
+  /** An execution whose first episode did not finish checkpointing before a crash: it starts again. */
+  unfinishedStart?: ExecutionStart;
   /** What this host last wrote to the Instances row for the current execution (undefined: unknown). */
   written?: { readonly executionId: string; readonly status: RuntimeStatus; readonly customStatus: string | undefined };
 }
@@ -68,6 +72,11 @@ interface EpisodeWrite {
 type VersionGate = { readonly kind: 'run' } | { readonly kind: 'reject' } | { readonly kind: 'fail'; readonly message: string };
 
 const rowUpdateAttempts = 5;
+/** Consumed keys remembered in memory per instance, beyond the ones the checkpoint records. */
+const recognisedKeys = 1_000;
+/** At most this many undeleted keys ride along in a checkpoint (about 40 KB of its 64 KiB column). */
+const maxUndeletedKeys = 1_200;
+const undeletedRetryMs = 5_000;
 const rejectedVersionRetryMs = 60_000;
 const finishedMemory = 20_000;
 
@@ -75,8 +84,23 @@ export class OrchestrationExecutor {
   private readonly cache = new Map<string, CachedInstance>();
   /** Executions that ended here, so late timer/activity results for them need no storage read. */
   private readonly finished = new Map<string, string>();
+  /**
+   * Consumed messages whose deletion failed, by instance. Every checkpoint records them with the
+   * ones it consumes, so that they are recognised (and deleted) if delivered again, even after a
+   * restart; deletion is retried until it succeeds.
+   */
+  private readonly undeleted = new Map<string, Set<string>>();
+  private readonly deletionRetries = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly options: OrchestrationExecutorOptions) {}
+
+  /** Stops retrying deletions (the messages stay recorded; the next start deletes them). */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.deletionRetries.values()) clearTimeout(timer);
+    this.deletionRetries.clear();
+  }
 
   async process(instanceId: string, items: readonly InboxItem[]): Promise<EpisodeOutcome> {
     let state = this.cache.get(instanceId);
@@ -105,7 +129,7 @@ export class OrchestrationExecutor {
 
   private async processLoaded(instanceId: string, state: CachedInstance, items: readonly InboxItem[]): Promise<EpisodeOutcome> {
     let view = viewExecution(state.events, state.consumed);
-    const continuation = view.continued ? this.continuationOf(state.events, view.executionId ?? '') : undefined;
+    const continuation = state.unfinishedStart ?? (view.continued ? this.continuationOf(state.events, view.executionId ?? '') : undefined);
     const plan = planInbox(view, continuation === undefined ? items : [{ kind: 'start', start: continuation }, ...items]);
     for (const reason of plan.dropped) this.options.logger.debug({ instanceId }, `Dropped ${reason}`);
     if (plan.refusedStarts.length > 0) await this.refuseStarts(instanceId, plan.refusedStarts);
@@ -151,11 +175,14 @@ export class OrchestrationExecutor {
   /** Loads the instance from storage. */
   private async load(instanceId: string): Promise<CachedInstance> {
     const stored = await this.options.store.readHistory(instanceId);
+    const unfinished = stored.unfinishedStart;
     const state: CachedInstance = {
       events: [...stored.events],
       etag: stored.checkpoint?.etag,
       consumed: stored.checkpoint?.consumed ?? [],
+      ...(unfinished?.OrchestrationInstance === undefined ? {} : { unfinishedStart: startOf(unfinished, unfinished.OrchestrationInstance.ExecutionId) }),
     };
+    if (unfinished !== undefined) this.options.logger.warn({ instanceId }, 'The last episode of this instance did not finish checkpointing; running it again');
     this.cache.set(instanceId, state);
     return state;
   }
@@ -338,12 +365,19 @@ export class OrchestrationExecutor {
 
   private async commit(instanceId: string, state: CachedInstance, write: EpisodeWrite): Promise<void> {
     const { store, work } = this.options;
+    const leftovers = [...this.undeleted.get(instanceId) ?? []];
+    if (leftovers.length > maxUndeletedKeys) {
+      throw new RouterError('STORE_UNAVAILABLE', `${leftovers.length} consumed work messages of instance "${instanceId}" could not be deleted from the work table; its next episode waits until they are.`, {
+        details: { instanceId },
+      });
+    }
+    const recorded = [...new Set([...write.consumed, ...leftovers])];
     const outbound = this.outboundMessages(instanceId, write);
     if (outbound.length > 0) await work.put(outbound.map((entry) => entry.message));
 
     let etag: string;
     try {
-      etag = await store.appendHistory(instanceId, write.executionId, write.base.length, write.appended, state.etag, write.consumed);
+      etag = await store.appendHistory(instanceId, write.executionId, write.base.length, write.appended, state.etag, recorded);
     } catch (error) {
       if (error instanceof CheckpointConflictError) {
         this.options.logger.debug({ instanceId }, 'Another writer checkpointed this instance first; reloading its history');
@@ -353,10 +387,11 @@ export class OrchestrationExecutor {
     // Checkpointed: from here on the episode has happened, whatever fails next.
     state.events = [...write.base, ...write.appended];
     state.etag = etag;
-    state.consumed = write.consumed;
+    state.consumed = [...new Set([...state.consumed, ...recorded])].slice(-recognisedKeys);
+    delete state.unfinishedStart;
 
     await this.updateInstanceRow(instanceId, state, write);
-    if (write.consumed.length > 0) await this.deleteConsumed(instanceId, write.consumed);
+    if (recorded.length > 0) await this.deleteConsumed(instanceId, write.consumed);
 
     for (const entry of outbound) this.options.post(entry.message.instanceId, { kind: 'work', message: entry.message });
     this.dispatch(instanceId, write.executionId, write.decisions);
@@ -497,20 +532,36 @@ export class OrchestrationExecutor {
     };
   }
 
+  /**
+   * Deletes consumed messages, with those left over from earlier failures. Ones that cannot be
+   * deleted now stay recorded by every checkpoint until a later attempt deletes them.
+   */
   private async deleteConsumed(instanceId: string, keys: readonly string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.options.work.delete(instanceId, keys);
-        return;
-      } catch (error) {
-        if (attempt >= rowUpdateAttempts) {
-          // They stay in the queue; the checkpoint lists them, so a redelivery is recognised.
-          this.options.logger.error({ err: error, instanceId }, 'Could not delete consumed work messages');
-          return;
-        }
-        await delay(100 * 2 ** attempt);
-      }
+    const pending = [...new Set([...this.undeleted.get(instanceId) ?? [], ...keys])];
+    if (pending.length === 0) return;
+    try {
+      await this.options.work.delete(instanceId, pending);
+    } catch (error) {
+      const undeleted = this.undeleted.get(instanceId) ?? new Set<string>();
+      for (const key of pending) undeleted.add(key);
+      this.undeleted.set(instanceId, undeleted);
+      this.options.logger.warn({ err: error, instanceId, messages: undeleted.size }, 'Could not delete consumed work messages; checkpoints record them until a retry deletes them');
+      this.retryDeletion(instanceId);
+      return;
     }
+    const undeleted = this.undeleted.get(instanceId);
+    for (const key of pending) undeleted?.delete(key);
+    if (undeleted?.size === 0) this.undeleted.delete(instanceId);
+  }
+
+  private retryDeletion(instanceId: string): void {
+    if (this.stopped || this.deletionRetries.has(instanceId)) return;
+    const timer = setTimeout(() => {
+      this.deletionRetries.delete(instanceId);
+      void this.deleteConsumed(instanceId, []);
+    }, undeletedRetryMs);
+    timer.unref();
+    this.deletionRetries.set(instanceId, timer);
   }
 
   private dispatch(instanceId: string, executionId: string, decisions: readonly Decision[]): void {
@@ -577,6 +628,16 @@ export class OrchestrationExecutor {
     }
     this.dispatch(instanceId, view.executionId, pending);
   }
+}
+
+function startOf(started: HistoryEvent, executionId: string): ExecutionStart {
+  return {
+    executionId,
+    name: started.Name ?? '',
+    ...(started.Input === undefined ? {} : { input: started.Input }),
+    ...(started.Version === undefined ? {} : { version: started.Version }),
+    ...(started.ParentInstance === undefined ? {} : { parent: started.ParentInstance }),
+  };
 }
 
 function startsWithStart(items: readonly InboxItem[]): boolean {

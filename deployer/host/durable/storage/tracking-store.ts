@@ -10,6 +10,7 @@ import { createTableClient } from '../../../../shared/storage/table-client-facto
 import {
   escapeKey, unescapeKey, runtimeStatuses, type RuntimeStatus, type TrackingTableNames,
 } from '../../../../shared/tracking-store/tracking-store-schema.js';
+import { committedHistory, sentinelColumns, type CommittedHistory } from '../history/checkpoint-sentinel.js';
 import type { HistoryEvent } from '../history/history-event.js';
 import { fromHistoryRow, sentinelRowKey, toHistoryRow } from '../history/history-rows.js';
 import { CheckpointConflictError, ValueTooLargeError, isConflict, isNotFound, isTooLarge, statusCodeOf } from './storage-errors.js';
@@ -47,18 +48,8 @@ export interface InstanceUpdate {
   readonly executionId?: string;
 }
 
-export interface Checkpoint {
-  /** The execution the history rows belong to; rows of other (earlier) executions are ignored. */
-  readonly executionId: string;
-  readonly etag: string;
-  /** Keys of the work messages the last checkpoint consumed (for recognising redelivered ones). */
-  readonly consumed: readonly string[];
-}
-
-export interface StoredHistory {
-  readonly checkpoint?: Checkpoint;
-  readonly events: readonly HistoryEvent[];
-}
+/** An instance's history as its last complete checkpoint holds it. */
+export type StoredHistory = CommittedHistory;
 
 export interface InstanceQuery {
   readonly runtimeStatus?: readonly RuntimeStatus[];
@@ -188,37 +179,23 @@ export class TrackingStore {
     }
   }
 
-  async readCheckpoint(instanceId: string): Promise<Checkpoint | undefined> {
-    try {
-      return toCheckpoint(await this.history.getEntity<Record<string, unknown>>(escapeKey(instanceId), sentinelRowKey));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** The current execution's events, in order (rows left over from earlier executions are skipped). */
+  /** The events the last complete checkpoint holds, in order (rows of earlier executions and unfinished episodes are skipped). */
   async readHistory(instanceId: string): Promise<StoredHistory> {
     const rows: TableEntityResult<Record<string, unknown>>[] = [];
     const partition = escapeKey(instanceId);
     for await (const row of this.history.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })) {
       rows.push(row);
     }
-    const sentinel = rows.find((row) => row.rowKey === sentinelRowKey);
-    const checkpoint = sentinel === undefined ? undefined : toCheckpoint(sentinel);
-    const executionId = checkpoint?.executionId ?? (typeof rows[0]?.ExecutionId === 'string' ? rows[0].ExecutionId : undefined);
-    const current = rows
-      .filter((row) => row.rowKey !== sentinelRowKey && row.ExecutionId === executionId)
-      .sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
+    // Blob-held values come back before the history is read: committedHistory converts rows as they are.
     const { largeValues } = this;
-    const restored = largeValues === undefined ? current : await Promise.all(current.map((row) => largeValues.restoreFromBlobNames(row)));
-    const events = restored.map((row) => fromHistoryRow(row)).filter((event): event is HistoryEvent => event !== undefined);
-    return { ...(checkpoint === undefined ? {} : { checkpoint }), events };
+    const restored = largeValues === undefined ? rows : await Promise.all(rows.map((row) => largeValues.restoreFromBlobNames(row)));
+    return committedHistory(restored, fromHistoryRow);
   }
 
   /**
    * Writes events starting at `firstIndex` and moves the checkpoint on, in one transaction per 99
-   * rows. `etag` is the checkpoint the writer started from (undefined: there must be none yet).
+   * rows; only the last completes the checkpoint (see checkpoint-sentinel.ts). `etag` is the
+   * checkpoint the writer started from (undefined: there must be none yet).
    * Answers the new checkpoint ETag; throws CheckpointConflictError if another writer got there first.
    */
   async appendHistory(
@@ -242,12 +219,9 @@ export class TrackingStore {
       const sentinel = {
         partitionKey: partition,
         rowKey: sentinelRowKey,
+        ...sentinelColumns({ executionId, eventCount: firstIndex + events.length, consumed, final: last }),
         // Tells this write apart from any other, should a retried transaction find it already applied.
         CheckpointWriteId: randomUUID(),
-        ExecutionId: executionId,
-        IsCheckpointComplete: last,
-        ConsumedMessages: JSON.stringify(last ? consumed : []),
-        ...(last ? { CheckpointCompletedTimestamp: new Date() } : {}),
       };
       operations.push(current === undefined ? { kind: 'create', entity: sentinel } : { kind: 'mergeIfMatch', entity: sentinel, etag: current });
       current = await this.submit(operations, sentinel, instanceId);
@@ -388,21 +362,6 @@ function translated(error: unknown): unknown {
   return isTooLarge(error)
     ? new ValueTooLargeError('A value is too large for Azure Table storage (at most 64 KiB per property): give the storage connection a BlobEndpoint, where large values go.', { cause: error })
     : error;
-}
-
-function toCheckpoint(row: Readonly<Record<string, unknown>> & { etag?: string }): Checkpoint | undefined {
-  if (typeof row.ExecutionId !== 'string' || row.etag === undefined) return undefined;
-  let consumed: string[] = [];
-  if (typeof row.ConsumedMessages === 'string' && row.ConsumedMessages !== '') {
-    try {
-      const parsed = JSON.parse(row.ConsumedMessages) as unknown;
-      if (Array.isArray(parsed)) consumed = parsed.filter((key): key is string => typeof key === 'string');
-    } catch {
-      // Written by another tool: no record of consumed messages, so none are treated as duplicates.
-      consumed = [];
-    }
-  }
-  return { executionId: row.ExecutionId, etag: row.etag, consumed };
 }
 
 function instanceColumnsOf(update: InstanceUpdate): Record<string, unknown> {
