@@ -44,6 +44,8 @@ export interface EmbeddedStackOptions {
   /** ROUTER_PUBLIC_URL and ROUTER_TRUSTED_PROXIES, for the front door. */
   readonly publicUrl?: string | undefined;
   readonly trustedProxies?: readonly string[] | undefined;
+  /** How long a stop waits for the requests in flight before it cuts them (default 30 s). */
+  readonly shutdownDrainMs?: number;
   /** Control plane timings (tests shorten them). */
   readonly drainPollMs?: number;
   readonly decommissionGraceMs?: number;
@@ -66,7 +68,14 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
-/** The embedded default: storage, the control plane in the local host (with its apps), and the front door. */
+const defaultShutdownDrainMs = 30_000;
+const idleSweepMs = 100;
+
+/**
+ * The embedded default: storage, the control plane in the local host (with its apps), and the
+ * front door. `stop()` goes in the reverse order: the front door stops taking requests and answers
+ * those in flight (cut after `shutdownDrainMs`), then the apps stop, then storage.
+ */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const { logger } = options;
   const cleanups: (() => Promise<void>)[] = [];
@@ -146,11 +155,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       logger,
       handleSignals: false,
     });
-    cleanups.push(() => frontDoor.close());
+    cleanups.push(() => closeWithin(frontDoor, options.shutdownDrainMs ?? defaultShutdownDrainMs, logger));
     // The apps are the control plane's child processes: without it nothing serves, so the stack goes too.
-    void controlPlane.exited.then((code) => {
+    void controlPlane.exited.then(({ code, signal }) => {
       if (controlPlaneStopping) return;
-      logger.error({ code }, 'the control plane exited; stopping durable-router');
+      logger.error({ code, signal }, 'the control plane exited; stopping durable-router');
       void stop();
     });
 
@@ -164,6 +173,24 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Closes the front door once its requests in flight are answered, or cuts them after `drainMs`. */
+async function closeWithin(frontDoor: RunningFrontDoor, drainMs: number, logger: Logger): Promise<void> {
+  const { server } = frontDoor.app;
+  // A keep-alive connection whose request is answered during the drain would hold the close up
+  // until its idle timeout: it is closed as soon as it is idle.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
+  const deadline = setTimeout(() => {
+    logger.warn({ drainMs }, 'requests still in flight when the stop\'s drain time ran out are cut');
+    server.closeAllConnections();
+  }, drainMs);
+  try {
+    await frontDoor.close();
+  } finally {
+    clearInterval(idleSweep);
+    clearTimeout(deadline);
   }
 }
 
