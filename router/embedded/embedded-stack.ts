@@ -140,6 +140,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     });
     logger.info({ url: controlPlane.url }, 'control plane started');
 
+    // Seeding comes before the front door takes requests: ready means seeded, and no release posted
+    // meanwhile can be overridden by it.
+    const store = new TableVersionMapStore(storage);
+    const released = options.backends === undefined
+      ? []
+      : await seedReleases({ controlPlane: { url: controlPlane.url, key: controlPlaneKey }, store, stagingDir: seedDir, backends: options.backends, logger });
+
     // The front door polls every 500 ms: the SDK's own retry backoff would only hide an outage.
     const noRetries = { retryOptions: { maxRetries: 0 } };
     const frontDoor: RunningFrontDoor = await serveFrontDoor({
@@ -163,10 +170,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       void stop();
     });
 
-    const store = new TableVersionMapStore(storage);
-    const released = options.backends === undefined
-      ? []
-      : await seedReleases({ frontDoorUrl: frontDoor.url, adminKey, store, stagingDir: seedDir, backends: options.backends, logger });
     const { map } = await store.read();
     const apps = map.versions.filter((entry) => entry.state === 'active').map((entry) => ({ version: entry.latest, url: entry.app.url }));
     return { url: frontDoor.url, adminKey, routerKeys, generatedKeys, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
