@@ -29,7 +29,7 @@ export async function runHostCommand(appDir: string, options: HostCommandOptions
     secretsDir === undefined
       ? 'Keys are not checked (--require-keys checks them as Azure does).'
       : `Keys are required, as on Azure: the master, function and system keys are in ${hostSecretsFile(secretsDir)} (send one in the x-functions-key header or the code query parameter).`,
-    'Ctrl+C stops it: the requests in flight are answered first (Ctrl+C again stops at once).',
+    'Ctrl+C stops it. The requests in flight are answered first (Ctrl+C again stops at once).',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   stopOnSignals({
