@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { ensureHostSecrets, type HostSecrets } from '../../deployer/host/keys/host-secrets.js';
-import { startLocalAppProcess } from '../../deployer/platform/local/local-app-process.js';
+import { startLocalAppProcess, type ProcessExit } from '../../deployer/platform/local/local-app-process.js';
 import { controlPlaneTaskHubFor } from '../app-configuration/app-naming.js';
 import { defaultRouterId } from '../app-configuration/router-identity.js';
 import { writeControlPlaneAppDirectory } from './control-plane-app-directory.js';
@@ -62,8 +62,8 @@ export interface RunningControlPlane {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
-  /** Settles with the exit code once the process has exited for whatever reason. */
-  readonly exited: Promise<number | null>;
+  /** Settles once the process has exited for whatever reason, with how it ended. */
+  readonly exited: Promise<ProcessExit>;
   /** Its host's keys (secrets: for tests and tools on this machine, never to be logged). */
   hostSecrets(): Promise<HostSecrets>;
   stop(): Promise<void>;

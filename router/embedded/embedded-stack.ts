@@ -44,6 +44,8 @@ export interface EmbeddedStackOptions {
   /** ROUTER_PUBLIC_URL and ROUTER_TRUSTED_PROXIES, for the front door. */
   readonly publicUrl?: string | undefined;
   readonly trustedProxies?: readonly string[] | undefined;
+  /** How long a stop waits for the requests in flight before it cuts them (default 30 s). */
+  readonly shutdownDrainMs?: number;
   /** Control plane timings (tests shorten them). */
   readonly drainPollMs?: number;
   readonly decommissionGraceMs?: number;
@@ -66,7 +68,14 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
-/** The embedded default: storage, the control plane in the local host (with its apps), and the front door. */
+const defaultShutdownDrainMs = 30_000;
+const idleSweepMs = 100;
+
+/**
+ * The embedded default: storage, the control plane in the local host (with its apps), and the
+ * front door. `stop()` goes in the reverse order: the front door stops taking requests and answers
+ * those in flight (cut after `shutdownDrainMs`), then the apps stop, then storage.
+ */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const { logger } = options;
   const cleanups: (() => Promise<void>)[] = [];
@@ -131,6 +140,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     });
     logger.info({ url: controlPlane.url }, 'control plane started');
 
+    // Seeding comes before the front door takes requests: ready means seeded, and no release posted
+    // meanwhile can be overridden by it.
+    const store = new TableVersionMapStore(storage);
+    const released = options.backends === undefined
+      ? []
+      : await seedReleases({ controlPlane: { url: controlPlane.url, key: controlPlaneKey }, store, stagingDir: seedDir, backends: options.backends, logger });
+
     // The front door polls every 500 ms: the SDK's own retry backoff would only hide an outage.
     const noRetries = { retryOptions: { maxRetries: 0 } };
     const versionMaps = new TableVersionMapStore(storage, { clientOptions: noRetries });
@@ -147,24 +163,38 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       logger,
       handleSignals: false,
     });
-    cleanups.push(() => frontDoor.close());
+    cleanups.push(() => closeWithin(frontDoor, options.shutdownDrainMs ?? defaultShutdownDrainMs, logger));
     // The apps are the control plane's child processes: without it nothing serves, so the stack goes too.
-    void controlPlane.exited.then((code) => {
+    void controlPlane.exited.then(({ code, signal }) => {
       if (controlPlaneStopping) return;
-      logger.error({ code }, 'the control plane exited; stopping durable-router');
+      logger.error({ code, signal }, 'the control plane exited; stopping durable-router');
       void stop();
     });
 
-    const store = new TableVersionMapStore(storage);
-    const released = options.backends === undefined
-      ? []
-      : await seedReleases({ frontDoorUrl: frontDoor.url, adminKey, store, stagingDir: seedDir, backends: options.backends, logger });
     const { map } = await store.read();
     const apps = map.versions.filter((entry) => entry.state === 'active').map((entry) => ({ version: entry.latest, url: entry.app.url }));
     return { url: frontDoor.url, adminKey, routerKeys, generatedKeys, controlPlaneUrl: controlPlane.url, apps, released, closed: frontDoor.closed, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Closes the front door once its requests in flight are answered, or cuts them after `drainMs`. */
+async function closeWithin(frontDoor: RunningFrontDoor, drainMs: number, logger: Logger): Promise<void> {
+  const { server } = frontDoor.app;
+  // A keep-alive connection whose request is answered during the drain would hold the close up
+  // until its idle timeout: it is closed as soon as it is idle.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
+  const deadline = setTimeout(() => {
+    logger.warn({ drainMs }, 'requests still in flight when the stop\'s drain time ran out are cut');
+    server.closeAllConnections();
+  }, drainMs);
+  try {
+    await frontDoor.close();
+  } finally {
+    clearInterval(idleSweep);
+    clearTimeout(deadline);
   }
 }
 

@@ -1,23 +1,26 @@
 /**
- * `start --backends <file>`: versions the quick start wants deployed, released through the admin
- * API like any release (staged as the version the file names), unless they are deployed already.
- * All are released without promotion, so every one stays active; then the file's `current` (or
- * the newest) is made current.
+ * `start --backends <file>`: versions the quick start wants deployed, released through the control
+ * plane's API like any release (staged as the version the file names), unless they are deployed
+ * already. All are released without promotion, so every one stays active; then the file's
+ * `current` (or the newest) is made current, unless the current version changed meanwhile by
+ * anything but seeding's own releases: seeding never undoes someone else's release or rollback.
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { request } from 'undici';
 import { errorCatalogue, type ErrorCode } from '../../shared/errors/error-catalogue.js';
-import { RouterError } from '../../shared/errors/router-error.js';
+import { isRouterError, RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
 import { compareVersions, routeKeyOf } from '../../shared/versions/semantic-version.js';
+import { findEntry, makeCurrent } from '../../shared/versions/version-map-operations.js';
+import type { RouteKey } from '../../shared/versions/version-map.js';
 import type { BackendsFile } from './backends-file.js';
 import { stageAppAsVersion } from './staged-app.js';
 
 export interface SeedOptions {
-  readonly frontDoorUrl: string;
-  readonly adminKey: string;
+  /** The control plane's API: seeding runs before the front door takes requests. */
+  readonly controlPlane: { readonly url: string; readonly key: string };
   readonly store: VersionMapStore;
   /** A package directory of the control plane: staged copies go here. */
   readonly stagingDir: string;
@@ -45,26 +48,42 @@ export async function seedReleases(options: SeedOptions): Promise<string[]> {
   }
   if (released.length > 0) {
     const current = options.backends.current ?? routeKeyOf(wanted.at(-1)!.version);
-    await call(options, 'POST', `/admin/versions/${current}/current`);
-    await frontDoorRoutesTo(options, current);
+    await makeCurrentUnlessChanged(options, current, map.current, new Set(released.map(routeKeyOf)));
   }
   return released;
 }
 
-/** The front door re-reads the map on its own schedule: wait until it routes to the new current version. */
-async function frontDoorRoutesTo(options: SeedOptions, current: string): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  while (((await call(options, 'GET', '/admin/versions')) as { current: string | null }).current !== current) {
-    if (performance.now() > deadline) throw new RouterError('INTERNAL', `The front door did not load the version map with ${current} current in time.`);
-    await sleep(50);
+/**
+ * Makes `routeKey` current if the current version is still the one seeding began with, or one a
+ * release of seeding's made current (the first release of an empty map becomes current); the
+ * write presents the etag of what was checked, so a change in between is seen and checked again.
+ */
+async function makeCurrentUnlessChanged(options: SeedOptions, routeKey: RouteKey, before: RouteKey | null, seeded: ReadonlySet<RouteKey>): Promise<void> {
+  for (;;) {
+    const snapshot = await options.store.read();
+    const now = snapshot.map.current;
+    if (now === routeKey) return;
+    if (now !== before && !(before === null && now !== null && seeded.has(now))) {
+      options.logger.warn({ wanted: routeKey, current: now }, 'the current version changed while the backends file was released; it is left as it is');
+      return;
+    }
+    if (findEntry(snapshot.map, routeKey)?.state !== 'active') {
+      throw new RouterError('VERSION_STATE_CONFLICT', `The backends file makes ${routeKey} current, but ${routeKey} is not active; release it, or name another version as "current".`);
+    }
+    try {
+      await options.store.write(snapshot, makeCurrent(snapshot.map, routeKey));
+      return;
+    } catch (error) {
+      if (!isRouterError(error, 'VERSION_MAP_CONFLICT')) throw error;
+    }
   }
 }
 
 async function release(options: SeedOptions, body: { version: string; package: string; promote: boolean }): Promise<void> {
-  const { id } = (await call(options, 'POST', '/admin/releases', body)) as { id: string };
+  const { id } = (await call(options, 'POST', '/api/releases', body)) as { id: string };
   const deadline = performance.now() + (options.releaseTimeoutMs ?? 120_000);
   for (;;) {
-    const status = (await call(options, 'GET', `/admin/releases/${encodeURIComponent(id)}`)) as { state: string; error?: { code: string; message: string } };
+    const status = (await call(options, 'GET', `/api/releases/${encodeURIComponent(id)}`)) as { state: string; error?: { code: string; message: string } };
     if (status.state === 'succeeded') return;
     if (status.state === 'failed') throw toRouterError(status.error, `The release of ${body.version} failed.`);
     if (performance.now() > deadline) throw new RouterError('INTERNAL', `The release of ${body.version} (${id}) did not finish in time.`);
@@ -73,9 +92,9 @@ async function release(options: SeedOptions, body: { version: string; package: s
 }
 
 async function call(options: SeedOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const response = await request(new URL(path, options.frontDoorUrl), {
+  const response = await request(new URL(path, options.controlPlane.url), {
     method,
-    headers: { authorization: `Bearer ${options.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${options.controlPlane.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const payload = (await response.body.json()) as { error?: { code: string; message: string } };

@@ -117,7 +117,9 @@ async function launch(service: AzuriteService, options: AzuriteOptions, port: nu
     ...('location' in options ? ['--location', options.location] : ['--inMemoryPersistence']),
     ...(options.https === undefined ? [] : ['--cert', options.https.cert, '--key', options.https.key, ...(options.https.oauth === true ? ['--oauth', 'basic'] : [])]),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process group of its own: a terminal's Ctrl+C must not stop storage under the apps still
+  // answering; it goes when this process stops it, or when its stdin closes (we died).
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   liveChildren.add(child);
   ensureExitHook();
   // Azurite must not keep its parent alive (node:test runs file-level after() hooks only once the loop is idle).

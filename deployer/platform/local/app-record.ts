@@ -23,6 +23,19 @@ export interface LocalAppRecord {
   readonly settings: Readonly<Record<string, string>>;
   /** `folder`: the deployment's folder under `site/` (absent in records of the earlier layout, which ran `site/` itself). */
   readonly deployment?: { readonly sha256: string; readonly deployedAt: string; readonly folder?: string } | undefined;
+  /** Set while its process is down after it ended on its own; gone once it runs again. */
+  readonly down?: AppDown | undefined;
+}
+
+export interface AppDown {
+  readonly since: string;
+  /** How the last process ended: its exit code, or the signal that killed it. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Quick crashes in a row (a process that ended within the policy's healthy lifetime). */
+  readonly quickCrashes: number;
+  /** A crash loop: the platform no longer restarts it (resume the platform, or deploy, to start it). */
+  readonly gaveUp: boolean;
 }
 
 const recordFileName = 'app.json';
@@ -61,7 +74,20 @@ function parseAppRecord(text: string, file: string): LocalAppRecord {
       throw corrupt(file, '"deployment.folder" is not a folder name');
     }
   }
+  const down = record['down'];
+  if (down !== undefined) {
+    const entry = down as Record<string, unknown>;
+    if (typeof down !== 'object' || down === null || typeof entry['since'] !== 'string' || typeof entry['gaveUp'] !== 'boolean' || !Number.isInteger(entry['quickCrashes'])) {
+      throw corrupt(file, '"down" is not { since, exitCode, signal, quickCrashes, gaveUp }');
+    }
+  }
   return record as unknown as LocalAppRecord;
+}
+
+/** The record of an app whose process runs (again). */
+export function runningRecord(record: LocalAppRecord): LocalAppRecord {
+  const { down: _down, ...running } = record;
+  return running;
 }
 
 /** Atomic: a reader sees the old record or the new one, never half of one. */

@@ -38,8 +38,8 @@ export interface LocalAppProcess {
   readonly pid: number;
   readonly taskHubName: string;
   readonly functions: readonly { readonly name: string; readonly trigger: string }[];
-  /** Settles when the process has exited, for whatever reason, with its exit code (null: killed by a signal). */
-  readonly exited: Promise<number | null>;
+  /** Settles when the process has exited, for whatever reason, with how it ended. */
+  readonly exited: Promise<ProcessExit>;
   /** The end of what the host wrote on stderr, to explain an exit. */
   outputTail(): string;
   /** Handed mode: gives the host a connection accepted on its port (closed if the host is gone). */
@@ -56,6 +56,12 @@ export interface LocalAppProcess {
   stop(): Promise<void>;
 }
 
+/** How a process ended: its exit code, or the signal that killed it (the other is null). */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** Why a start failed; `port-in-use` is worth retrying once the port's previous owner is gone. */
 export type StartFailureReason = 'port-in-use' | 'timeout' | 'exited' | 'host-error';
 
@@ -66,7 +72,9 @@ const isolatedVariables = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_
 
 /**
  * Runs one Function App in the local host as a child process, and waits until it serves requests.
- * The child exits when this process goes away (its stdin closes), so no app outlives the router.
+ * The child exits when this process goes away (its stdin closes), so no app outlives the router,
+ * even one killed with SIGKILL. It runs in a process group of its own: a terminal's Ctrl+C reaches
+ * only its parent, which stops it in its own time (after the requests in flight are answered).
  * Failures are APP_START_FAILED with `details.reason` (a StartFailureReason) and the host's output.
  */
 export async function startLocalAppProcess(options: LocalAppProcessOptions): Promise<LocalAppProcess> {
@@ -78,13 +86,14 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
   const child = spawn(process.execPath, args, {
     env: { ...baseEnvironment(options.environment ?? 'inherit'), ...options.settings },
     stdio: handed ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   let stderrTail = '';
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderrTail = `${stderrTail}${line}\n`.slice(-stderrTailChars);
     options.onLog?.(line);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   // A child that cannot be spawned at all (e.g. EMFILE) reports on 'error' and never on 'exit'.
   const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
   const failure = (reason: StartFailureReason, explanation: string): RouterError => startError(options, reason, explanation, stderrTail);
@@ -119,7 +128,7 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
         fail(failure(/EADDRINUSE/.test(message) ? 'port-in-use' : 'host-error', message), false);
       }
     });
-    void exited.then((code) => fail(failure('exited', `it exited with code ${code}`), false));
+    void exited.then((exit) => fail(failure('exited', `it ${describeExit(exit)}`), false));
     void spawnFailed.then((error) => {
       if (settled) return;
       settled = true;
@@ -163,7 +172,7 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
       };
       const timer = setTimeout(() => settle(failure('timeout', `its durable engine did not start within ${timeoutMs} ms`)), timeoutMs);
       laterEvents.add(listener);
-      void exited.then((code) => settle(failure('exited', `it exited with code ${code} before its durable engine started`)));
+      void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} before its durable engine started`)));
       tell({ type: 'start-engine' });
     }),
     retire: async (drainTimeoutMs) => {
@@ -211,7 +220,12 @@ function startError(options: LocalAppProcessOptions, reason: StartFailureReason,
   });
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** "exited with code 1", "was killed by SIGKILL". */
+export function describeExit(exit: ProcessExit): string {
+  return exit.signal === null ? `exited with code ${exit.code}` : `was killed by ${exit.signal}`;
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<ProcessExit>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);

@@ -24,6 +24,12 @@
  *   `durable-functions` must resolve from there: a package may ship its node_modules, otherwise Node
  *   looks in the folders above, so keep the root under the project (the default `.data/platform`)
  *   whose node_modules has them.
+ * - Supervision: a process that ends on its own (a crash, a kill) is started again on the same
+ *   port and data, at once after one that ran a while, with a doubling delay after one that died
+ *   soon after starting; after `maxQuickCrashes` of those in a row the platform gives up and closes
+ *   the port. Meanwhile the record (`down`) and `health` say since when and why (exit code or
+ *   signal). Connections wait at the port while a restart is coming. A process the platform stops
+ *   itself (a deploy's handover, `delete`, `stop`) is never restarted.
  * - One LocalPlatform per root at a time: operations on one app are serialised in this process,
  *   not across processes.
  */
@@ -41,9 +47,10 @@ import {
 } from '../../host/keys/host-secrets.js';
 import type { AppHealth, AppKeys, AppSettings, DeploymentPackage, Platform, PlatformApp, ProvisionRequest } from '../platform.js';
 import { AppListener } from './app-listener.js';
-import { readAppRecord, writeAppRecord, type LocalAppRecord } from './app-record.js';
+import { readAppRecord, runningRecord, writeAppRecord, type LocalAppRecord } from './app-record.js';
+import { CrashRestarts, defaultCrashRestartPolicy, type CrashDecision, type CrashRestartPolicy } from './crash-restarts.js';
 import { probeHost } from './host-health-probe.js';
-import { startLocalAppProcess, type LocalAppProcess } from './local-app-process.js';
+import { describeExit, startLocalAppProcess, type LocalAppProcess, type ProcessExit } from './local-app-process.js';
 import { allocatePort, type PortRange } from './port-allocation.js';
 import { codePath, newDeploymentFolder, recoverSite, removeDeployment, removeOtherDeployments } from './site-directories.js';
 
@@ -63,6 +70,8 @@ export interface LocalPlatformOptions {
   /** How long a replaced process waits for its clients to close their connections (default 10 s). */
   readonly drainTimeoutMs?: number;
   readonly packageLimits?: Partial<PackageLimits>;
+  /** When a crashed app process is started again (see crash-restarts.ts; tests shorten it). */
+  readonly crashRestarts?: Partial<CrashRestartPolicy>;
   /** The platform's own events (start, stop, exits); default: silent. */
   readonly logger?: Logger;
   /** Every line an app's host logs, e.g. to show it with the app's name. */
@@ -79,6 +88,11 @@ interface AppRuntime {
   /** Open while a process serves the app or one is starting for it. */
   listener: AppListener | undefined;
   current: LocalAppProcess | undefined;
+  /** When `current` started serving (performance.now()). */
+  currentSince: number;
+  readonly crashes: CrashRestarts;
+  /** A restart of a crashed process, waiting for its delay. */
+  restartTimer: NodeJS.Timeout | undefined;
 }
 
 /** Where the app stands after a start of new code or settings failed. */
@@ -102,6 +116,7 @@ export class LocalPlatform implements Platform {
   readonly #probeTimeoutMs: number;
   readonly #portReleaseTimeoutMs: number;
   readonly #drainTimeoutMs: number;
+  readonly #crashPolicy: CrashRestartPolicy;
   readonly #limits: PackageLimits;
   readonly #logger: Logger;
   readonly #onAppLog: ((appName: string, line: string) => void) | undefined;
@@ -126,6 +141,7 @@ export class LocalPlatform implements Platform {
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
     this.#portReleaseTimeoutMs = options.portReleaseTimeoutMs ?? 15_000;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.#crashPolicy = { ...defaultCrashRestartPolicy, ...options.crashRestarts };
     this.#limits = resolvePackageLimits(options.packageLimits);
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#onAppLog = options.onAppLog;
@@ -178,7 +194,8 @@ export class LocalPlatform implements Platform {
     return this.#exclusive(appName, async () => {
       const current = await this.#ownedRecord(appName);
       if (sameSettings(current.settings, settings)) return;
-      const record = { ...current, settings: { ...settings } };
+      const changed = { ...current, settings: { ...settings } };
+      const record = this.#isRunning(appName) ? runningRecord(changed) : changed;
       if (this.#isRunning(appName)) {
         const outcome = await this.#run(record, current);
         if (!outcome.ok) {
@@ -208,7 +225,7 @@ export class LocalPlatform implements Platform {
         await removeDeployment(appDir, folder);
         throw this.#deployFailed(record, outcome.error, outcome.fallback);
       }
-      await writeAppRecord(appDir, deployed);
+      await writeAppRecord(appDir, runningRecord(deployed));
       // The previous code's process has exited: nothing runs from its folder any more.
       await removeOtherDeployments(appDir, folder);
       this.#logger.info({ app: appName, sha256: deployment.sha256 }, 'deployed a package to a local app');
@@ -302,12 +319,14 @@ export class LocalPlatform implements Platform {
           if (record?.deployment === undefined || this.#isRunning(name)) return false;
           await this.#tidy(record);
           const runtime = this.#runtimeOf(name);
+          runtime.crashes.reset();
           try {
             await this.#startServing(record, runtime);
           } catch (error) {
             this.#closeListener(runtime);
             throw error;
           }
+          if (record.down !== undefined) await writeAppRecord(this.#appDir(name), runningRecord(record));
           return true;
         });
         if (wasStarted) started.push(name);
@@ -406,7 +425,7 @@ export class LocalPlatform implements Platform {
   #runtimeOf(appName: string): AppRuntime {
     let runtime = this.#runtimes.get(appName);
     if (runtime === undefined) {
-      runtime = { listener: undefined, current: undefined };
+      runtime = { listener: undefined, current: undefined, currentSince: 0, crashes: new CrashRestarts(this.#crashPolicy), restartTimer: undefined };
       this.#runtimes.set(appName, runtime);
     }
     return runtime;
@@ -436,6 +455,7 @@ export class LocalPlatform implements Platform {
       await this.#takeDown(runtime, started);
       return { ok: false, error, fallback: await this.#fallBack(previous, runtime) };
     }
+    runtime.crashes.reset();
     return { ok: true };
   }
 
@@ -504,18 +524,65 @@ export class LocalPlatform implements Platform {
   /** From now on the app's new connections go to `started`. */
   #serveWith(runtime: AppRuntime, appName: string, started: LocalAppProcess): void {
     runtime.current = started;
+    runtime.currentSince = performance.now();
     runtime.listener?.serveWith(started);
     this.#lastExit.delete(appName);
     this.#logger.info({ app: appName, pid: started.pid, url: started.url }, 'started a local app');
-    void started.exited.then((code) => {
-      if (this.#ending.has(started)) return;
-      if (runtime.current === started) {
-        runtime.current = undefined;
-        this.#closeListener(runtime);
-      }
-      const explanation = `Its process exited on its own (code ${code}); resume the platform or redeploy to start it again.`;
+    void started.exited.then((exit) => {
+      if (this.#ending.has(started) || runtime.current !== started) return;
+      runtime.current = undefined;
+      // Connections wait at the port for the restart (closed if there is none).
+      runtime.listener?.serveWith(undefined);
+      this.#logger.warn({ app: appName, code: exit.code, signal: exit.signal, output: started.outputTail() }, 'a local app exited on its own');
+      this.#crashed(appName, runtime, exit, runtime.crashes.crashed(performance.now() - runtime.currentSince));
+    });
+  }
+
+  /** Records why the app is down and starts it again after the policy's delay, or gives up. */
+  #crashed(appName: string, runtime: AppRuntime, exit: ProcessExit | undefined, decision: CrashDecision): void {
+    const since = new Date().toISOString();
+    const how = exit === undefined ? 'did not start again' : describeExit(exit);
+    if (!decision.restart || this.#closed) {
+      this.#closeListener(runtime);
+      const explanation = this.#closed
+        ? `Its process ${how} at ${since} while the platform was stopping; resume the platform to start it again.`
+        : `Its process ${how} at ${since}; it ended ${decision.quickCrashes} times in a row within ${this.#crashPolicy.healthyLifetimeMs / 1000} s of starting, so it is not restarted any more: fix the app and deploy it again, or resume the platform.`;
       this.#lastExit.set(appName, explanation);
-      this.#logger.warn({ app: appName, code, output: started.outputTail() }, 'a local app exited on its own');
+      this.#logger.error({ app: appName, quickCrashes: decision.quickCrashes }, 'a local app keeps crashing; it is not restarted any more');
+    } else {
+      const loop = decision.quickCrashes === 0 ? '' : ` (${decision.quickCrashes} quick crash${decision.quickCrashes === 1 ? '' : 'es'} in a row; it gives up at ${this.#crashPolicy.maxQuickCrashes})`;
+      this.#lastExit.set(appName, `Its process ${how} at ${since}; the platform starts it again${decision.delayMs === 0 ? ' now' : ` in ${decision.delayMs} ms`}${loop}.`);
+      runtime.restartTimer = setTimeout(() => {
+        runtime.restartTimer = undefined;
+        this.#restart(appName, runtime).catch((error: unknown) => this.#logger.error({ app: appName, err: error }, 'a crashed local app could not be restarted'));
+      }, decision.delayMs);
+    }
+    const down = { since, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, quickCrashes: decision.quickCrashes, gaveUp: !decision.restart };
+    this.#exclusive(appName, async () => {
+      const record = await this.#readRecord(appName);
+      if (record !== undefined && this.#runtimes.get(appName) === runtime && runtime.current === undefined) await writeAppRecord(this.#appDir(appName), { ...record, down });
+    }).catch((error: unknown) => {
+      if (!this.#closed) this.#logger.error({ app: appName, err: error }, 'could not record that a local app is down');
+    });
+  }
+
+  /** Starts a crashed app's recorded code again, unless something else (a deploy, a delete, a stop) came first. */
+  async #restart(appName: string, runtime: AppRuntime): Promise<void> {
+    if (this.#closed) return;
+    await this.#exclusive(appName, async () => {
+      if (this.#closed || this.#runtimes.get(appName) !== runtime || runtime.current !== undefined) return;
+      const record = await this.#readRecord(appName);
+      if (record?.deployment === undefined) return;
+      try {
+        await this.#startServing(record, runtime);
+      } catch (error) {
+        this.#logger.warn({ app: appName, err: messageOf(error) }, 'a crashed local app did not start again');
+        // A process that started and then died has been handled as a crash already.
+        if (runtime.restartTimer === undefined && runtime.listener !== undefined) this.#crashed(appName, runtime, undefined, runtime.crashes.crashed(0));
+        return;
+      }
+      await writeAppRecord(this.#appDir(appName), runningRecord(record));
+      this.#logger.info({ app: appName }, 'restarted a local app that had exited on its own');
     });
   }
 
@@ -553,6 +620,7 @@ export class LocalPlatform implements Platform {
     const runtime = this.#runtimes.get(appName);
     if (runtime === undefined) return;
     this.#runtimes.delete(appName);
+    clearTimeout(runtime.restartTimer);
     this.#closeListener(runtime);
     if (runtime.current === undefined) return;
     await this.#takeDown(runtime, runtime.current);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parsePort } from '../../../shared/config/router-environment.js';
 import { startLocalHost } from '../../../deployer/host/local-host.js';
 import { hostSecretsFile } from '../../../deployer/host/keys/host-secrets.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 export interface HostCommandOptions {
   readonly port: string;
@@ -28,18 +29,12 @@ export async function runHostCommand(appDir: string, options: HostCommandOptions
     secretsDir === undefined
       ? 'Keys are not checked (--require-keys checks them as Azure does).'
       : `Keys are required, as on Azure: the master, function and system keys are in ${hostSecretsFile(secretsDir)} (send one in the x-functions-key header or the code query parameter).`,
-    'Ctrl+C stops it.',
+    'Ctrl+C stops it. The requests in flight are answered first (Ctrl+C again stops at once).',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const shutDown = (): void => {
-    host.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`the host did not stop cleanly: ${(error as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutDown);
-  process.once('SIGTERM', shutDown);
+  stopOnSignals({
+    stop: () => host.stop(),
+    notify: (message) => process.stderr.write(`${message}\n`),
+    onStopFailed: (error) => process.stderr.write(`the host did not stop cleanly: ${(error as Error).message}\n`),
+  });
 }

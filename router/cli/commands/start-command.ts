@@ -8,6 +8,7 @@ import { readAzurePlatformSettings } from '../../../deployer/platform/azure/azur
 import { azurePlatformEnvironment } from '../../embedded/azure-platform-environment.js';
 import { startEmbeddedStack } from '../../embedded/embedded-stack.js';
 import { keptKeyFile, type KeptKey } from '../../embedded/kept-keys.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 /** Where releases may name packages by path: ROUTER_PACKAGE_DIRS (path-delimited), else the working directory. */
 function packageDirectories(): string[] {
@@ -61,7 +62,7 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     `  curl -X POST ${stack.url}/admin/releases -H 'authorization: Bearer <admin key>' \\`,
     `       -H 'content-type: application/json' -d '{"version":"1.2.0","package":"/absolute/path/to/app"}'`,
     '',
-    'Ctrl+C stops everything.',
+    'Ctrl+C stops everything: the requests in flight are answered first (Ctrl+C again stops at once).',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -74,16 +75,10 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     return `  ${label} ${value}  (generated, kept in ${keptKeyFile(options.dataDir, name)})`;
   }
 
-  const shutDown = (): void => {
-    stack.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'the embedded stack did not stop cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutDown);
-  process.once('SIGTERM', shutDown);
+  stopOnSignals({
+    stop: () => stack.stop(),
+    notify: (message) => logger.info(message),
+    onStopFailed: (error) => logger.error({ err: error }, 'the embedded stack did not stop cleanly'),
+  });
   await stack.closed;
 }

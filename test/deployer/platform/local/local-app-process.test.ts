@@ -28,7 +28,7 @@ describe('startLocalAppProcess', () => {
       assert.ok((await appInfo(inherited.url)).fixtureSettings.includes('FIXTURE_PARENT_ONLY'));
       assert.equal(isolated.port, Number(new URL(isolated.url).port));
       await isolated.stop();
-      assert.equal(await isolated.exited, 0);
+      assert.deepEqual(await isolated.exited, { code: 0, signal: null });
     } finally {
       delete process.env['FIXTURE_PARENT_ONLY'];
     }

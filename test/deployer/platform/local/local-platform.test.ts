@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { Agent, request as undiciRequest } from 'undici';
 import { waitForHealthy } from '../../../../deployer/platform/health-wait.js';
 import { resolvePackageLimits } from '../../../../deployer/platform/package/package-limits.js';
 import { packageContentHash, unpackPackage } from '../../../../deployer/platform/package/package-unpacking.js';
@@ -175,19 +176,50 @@ describe('LocalPlatform', () => {
     }
   });
 
-  it('notices an app process that exits on its own, and resume starts it again', async () => {
+  it('starts an app process that was killed again, on its port, without a deploy or a resume', async () => {
     const platform = open();
     const { url } = await platform.provision({ appName: 'crashes', routeKey: '3.0', version: '3.0.0' });
     await platform.configure('crashes', settingsFor('crashes'));
     await platform.deploy('crashes', packages.v1);
     const { pid } = await appInfo(url);
     process.kill(pid, 'SIGKILL');
-    await waitUntil(async () => (await platform.health('crashes')).state === 'stopped', 10_000, 'the platform did not notice the exit');
-    const health = await platform.health('crashes');
-    assert.equal(health.healthy, false);
-    assert.match(health.detail, /exited on its own \(code null\)/);
-    assert.deepEqual(await platform.resume(), { started: ['crashes'], failed: [] });
+    await waitUntil(() => !processExists(pid), 10_000, 'the app process did not die');
+    // A new connection waits at the port while the restart is coming: the first request after the kill is answered.
+    const fresh = new Agent();
+    try {
+      const response = await undiciRequest(`${url}/api/info`, { dispatcher: fresh, headersTimeout: 30_000 });
+      assert.equal(response.statusCode, 200);
+      assert.notEqual(((await response.body.json()) as { pid: number }).pid, pid);
+    } finally {
+      await fresh.close();
+    }
+    assert.equal((await platform.health('crashes')).healthy, true);
+    const record = JSON.parse(await readFile(path.join(platform.root, 'apps', 'crashes', 'app.json'), 'utf8')) as { down?: unknown };
+    assert.equal(record.down, undefined);
+  });
+
+  it('gives up on an app that crashes again and again, says why, and resume starts it once it is fixed', async () => {
+    const platform = open({ crashRestarts: { firstDelayMs: 50, maxQuickCrashes: 3 } });
+    const crashFile = path.join(workDir, `crash-${randomUUID()}`);
+    const { url } = await platform.provision({ appName: 'crash-loop', routeKey: '3.1', version: '3.1.0' });
+    await platform.configure('crash-loop', { ...settingsFor('crash-loop'), FIXTURE_CRASH_FILE: crashFile });
+    await platform.deploy('crash-loop', packages.v1);
+    const { pid } = await appInfo(url);
+    await writeFile(crashFile, 'crash\n');
+    process.kill(pid, 'SIGKILL');
+    const recordFile = path.join(platform.root, 'apps', 'crash-loop', 'app.json');
+    const down = async (): Promise<{ gaveUp?: boolean; exitCode?: number | null; quickCrashes?: number } | undefined> => (JSON.parse(await readFile(recordFile, 'utf8')) as { down?: { gaveUp: boolean } }).down;
+    await waitUntil(async () => (await down())?.gaveUp === true, 60_000, 'the platform did not give up on the crash loop');
+    assert.deepEqual({ ...(await down()), since: undefined }, { since: undefined, exitCode: 3, signal: null, quickCrashes: 3, gaveUp: true });
+    const health = await platform.health('crash-loop');
+    assert.equal(health.state, 'stopped');
+    assert.match(health.detail, /exited with code 3 at .*; it ended 3 times in a row within 10 s of starting, so it is not restarted any more/);
+    await assert.rejects(fetch(`${url}/api/info`), 'the port is closed once the platform gave up');
+
+    await rm(crashFile);
+    assert.deepEqual(await platform.resume(), { started: ['crash-loop'], failed: [] });
     assert.notEqual((await appInfo(url)).pid, pid);
+    assert.equal(await down(), undefined);
   });
 
   it('never logs setting values', async () => {
