@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { retryAfterSecondsOf } from '../../shared/errors/error-catalogue.js';
 import { RouterError } from '../../shared/errors/router-error.js';
 import { routerErrorOf } from '../../shared/http/parser-rejections.js';
 import { lingerThenClose } from '../../shared/http/lingering-close.js';
@@ -40,6 +41,8 @@ export function registerFrontDoorRoutes(app: FastifyInstance, deps: FrontDoorRou
       void reply.removeHeader('connection');
       lingerThenClose(request.raw);
     }
+    const retryAfter = retryAfterSecondsOf(routerError.code);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.code(routerError.status).send(routerError.toJSON());
   });
 }
