@@ -2,7 +2,7 @@ import type { LoggerOptions, Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
 import { defaultPackageLimits } from '../../deployer/platform/package/package-limits.js';
-import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
+import { defaultOperationTimeoutMs, type ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import type { AppKeySource } from './app-key-cache.js';
 import type { InstanceOwnerSource } from './instance-owner-cache.js';
@@ -166,7 +166,11 @@ function checkControlPlane(value: ControlPlaneTarget): ControlPlaneTarget {
   if (typeof value.key !== 'string' || value.key.length < minAdminKeyLength || !/^[\x21-\x7e]+$/.test(value.key)) {
     throw invalid(`options.controlPlane.key must be printable ASCII without spaces, at least ${minAdminKeyLength} characters.`);
   }
-  return Object.freeze({ url: url.origin, key: value.key });
+  const operationTimeoutMs = value.operationTimeoutMs ?? defaultOperationTimeoutMs;
+  if (!Number.isInteger(operationTimeoutMs) || operationTimeoutMs < 1 || operationTimeoutMs > 300_000) {
+    throw invalid(`options.controlPlane.operationTimeoutMs must be an integer from 1 to 300000; got ${String(operationTimeoutMs)}.`);
+  }
+  return Object.freeze({ url: url.origin, key: value.key, operationTimeoutMs });
 }
 
 function trustedProxiesOption(value: readonly string[] | undefined): TrustedProxies {
