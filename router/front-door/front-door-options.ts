@@ -27,12 +27,20 @@ export interface FrontDoorOptions {
   readonly appKeyMaxAgeMs?: number | undefined;
   /** How often the version map is re-read (ms). */
   readonly refreshIntervalMs?: number | undefined;
-  /** How long an app may take to send its response headers (ms). */
+  /**
+   * How long a request may wait for its app's response headers, counted from its arrival at the
+   * front door: waiting for a free connection to the app is included (ms).
+   */
   readonly upstreamTimeoutMs?: number | undefined;
   /** How long an app's response body may stay silent between chunks (ms). */
   readonly upstreamBodyTimeoutMs?: number | undefined;
-  /** Keep-alive connections per app. */
+  /** Keep-alive connections per app: at most this many requests are sent to one app at once. */
   readonly connectionsPerApp?: number | undefined;
+  /**
+   * Requests that may wait for one of an app's connections while all are busy; one more is answered
+   * 503 UPSTREAM_SATURATED at once.
+   */
+  readonly maxQueuedPerApp?: number | undefined;
   /**
    * The largest request body sent on to an app (`/api/*` and the durable HTTP API), in bytes: what
    * the Azure Functions host accepts by default (100 MiB, its FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
@@ -67,6 +75,7 @@ export interface FrontDoorConfig {
   readonly upstreamTimeoutMs: number;
   readonly upstreamBodyTimeoutMs: number;
   readonly connectionsPerApp: number;
+  readonly maxQueuedPerApp: number;
   readonly maxRequestBodyBytes: number;
   readonly maxReleaseUploadBytes: number;
   /** Normalized: origin plus path, without a trailing slash. */
@@ -82,6 +91,7 @@ export const frontDoorDefaults = Object.freeze({
   upstreamTimeoutMs: 30_000,
   upstreamBodyTimeoutMs: 300_000,
   connectionsPerApp: 64,
+  maxQueuedPerApp: 256,
   instanceCacheSize: 10_000,
   appKeyMaxAgeMs: 30_000,
   maxRequestBodyBytes: 100 * 1024 * 1024,
@@ -95,6 +105,7 @@ const integerRanges = {
   upstreamTimeoutMs: [1, 3_600_000],
   upstreamBodyTimeoutMs: [1, 3_600_000],
   connectionsPerApp: [1, 10_000],
+  maxQueuedPerApp: [0, 1_000_000],
   instanceCacheSize: [0, 10_000_000],
   appKeyMaxAgeMs: [100, 3_600_000],
   maxRequestBodyBytes: [1, Number.MAX_SAFE_INTEGER],
@@ -132,6 +143,7 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     upstreamTimeoutMs: integer(options, 'upstreamTimeoutMs'),
     upstreamBodyTimeoutMs: integer(options, 'upstreamBodyTimeoutMs'),
     connectionsPerApp: integer(options, 'connectionsPerApp'),
+    maxQueuedPerApp: integer(options, 'maxQueuedPerApp'),
     maxRequestBodyBytes: integer(options, 'maxRequestBodyBytes'),
     maxReleaseUploadBytes: integer(options, 'maxReleaseUploadBytes'),
     instanceCacheSize: integer(options, 'instanceCacheSize'),
