@@ -58,6 +58,10 @@ export interface FrontDoorOptions {
   readonly trustedProxies?: readonly string[] | undefined;
   /** How many instance owners are remembered. */
   readonly instanceCacheSize?: number | undefined;
+  /** Time between two probes of one app's health (ms): a GET of its root URL, any answer meaning up. */
+  readonly appProbeIntervalMs?: number | undefined;
+  /** How long a health probe waits for the app's answer (ms); two failed probes in a row mark the app down. */
+  readonly appProbeTimeoutMs?: number | undefined;
   /** A pino logger, pino options, or false for none. */
   readonly logger?: Logger | LoggerOptions | boolean | undefined;
   /** Where releases and version changes go (`/admin/releases`, `/admin/versions/{routeKey}/...`); without it they answer 503. */
@@ -82,6 +86,8 @@ export interface FrontDoorConfig {
   readonly publicUrl: string | undefined;
   readonly trustedProxies: TrustedProxies;
   readonly instanceCacheSize: number;
+  readonly appProbeIntervalMs: number;
+  readonly appProbeTimeoutMs: number;
   readonly logger: Logger | LoggerOptions | boolean;
   readonly controlPlane: ControlPlaneTarget | undefined;
 }
@@ -92,6 +98,8 @@ export const frontDoorDefaults = Object.freeze({
   upstreamBodyTimeoutMs: 300_000,
   connectionsPerApp: 64,
   maxQueuedPerApp: 256,
+  appProbeIntervalMs: 2_000,
+  appProbeTimeoutMs: 2_000,
   instanceCacheSize: 10_000,
   appKeyMaxAgeMs: 30_000,
   maxRequestBodyBytes: 100 * 1024 * 1024,
@@ -106,6 +114,8 @@ const integerRanges = {
   upstreamBodyTimeoutMs: [1, 3_600_000],
   connectionsPerApp: [1, 10_000],
   maxQueuedPerApp: [0, 1_000_000],
+  appProbeIntervalMs: [10, 600_000],
+  appProbeTimeoutMs: [10, 60_000],
   instanceCacheSize: [0, 10_000_000],
   appKeyMaxAgeMs: [100, 3_600_000],
   maxRequestBodyBytes: [1, Number.MAX_SAFE_INTEGER],
@@ -147,6 +157,8 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     maxRequestBodyBytes: integer(options, 'maxRequestBodyBytes'),
     maxReleaseUploadBytes: integer(options, 'maxReleaseUploadBytes'),
     instanceCacheSize: integer(options, 'instanceCacheSize'),
+    appProbeIntervalMs: integer(options, 'appProbeIntervalMs'),
+    appProbeTimeoutMs: integer(options, 'appProbeTimeoutMs'),
     publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
     trustedProxies: trustedProxiesOption(options.trustedProxies),
     logger: options.logger ?? frontDoorDefaults.logger,
