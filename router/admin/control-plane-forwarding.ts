@@ -20,6 +20,11 @@ export interface ControlPlaneTarget {
   readonly url: string;
   /** The control plane's API key. */
   readonly key: string;
+  /**
+   * How long an operator action (current, drain, decommission, a release's status) may take to be
+   * answered before it is answered 504 CONTROL_PLANE_TIMEOUT (ms); default 25 s, inside the CLI's 30 s.
+   */
+  readonly operationTimeoutMs?: number | undefined;
 }
 
 export interface ControlPlaneForwardingOptions {
@@ -38,22 +43,23 @@ interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly target: (params: Record<string, string>) => string;
-  readonly timeoutMs: number;
+  /** Undefined: the control plane target's operationTimeoutMs. */
+  readonly timeoutMs: number | undefined;
   readonly withBody: boolean;
 }
 
 /** A release with an https package is downloaded before the control plane answers. */
 const releaseStartTimeoutMs = 300_000;
-/** Operator actions answer within 30 s (or with 202). */
-const operationTimeoutMs = 60_000;
+export const defaultOperationTimeoutMs = 25_000;
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const forwardedRequestHeaders = ['content-type', 'content-length', 'x-release-version', 'accept'] as const;
 
 const routes: readonly Route[] = [
   { method: 'POST', path: '/admin/releases', target: () => '/api/releases', timeoutMs: releaseStartTimeoutMs, withBody: true },
-  { method: 'GET', path: '/admin/releases/:id', target: (p) => `/api/releases/${encodeURIComponent(p['id'] ?? '')}`, timeoutMs: operationTimeoutMs, withBody: false },
-  { method: 'POST', path: '/admin/versions/:routeKey/current', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/current`, timeoutMs: operationTimeoutMs, withBody: false },
-  { method: 'POST', path: '/admin/versions/:routeKey/drain', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/drain`, timeoutMs: operationTimeoutMs, withBody: false },
-  { method: 'DELETE', path: '/admin/versions/:routeKey', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}`, timeoutMs: operationTimeoutMs, withBody: false },
+  { method: 'GET', path: '/admin/releases/:id', target: (p) => `/api/releases/${encodeURIComponent(p['id'] ?? '')}`, timeoutMs: undefined, withBody: false },
+  { method: 'POST', path: '/admin/versions/:routeKey/current', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/current`, timeoutMs: undefined, withBody: false },
+  { method: 'POST', path: '/admin/versions/:routeKey/drain', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}/drain`, timeoutMs: undefined, withBody: false },
+  { method: 'DELETE', path: '/admin/versions/:routeKey', target: (p) => `/api/versions/${encodeURIComponent(p['routeKey'] ?? '')}`, timeoutMs: undefined, withBody: false },
 ];
 
 export function registerControlPlaneForwarding(app: FastifyInstance, options: ControlPlaneForwardingOptions): void {
@@ -115,23 +121,32 @@ async function forward(
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
   const target = new URL(`${route.target(request.params as Record<string, string>)}${query}`, controlPlane.url);
   const body = route.withBody && hasBody(request.headers) ? cappedBody(request, options.maxUploadBytes) : undefined;
+  const timeoutMs = route.timeoutMs ?? controlPlane.operationTimeoutMs ?? defaultOperationTimeoutMs;
   let response;
+  let text: string;
   try {
     response = await send(target, {
       method: route.method,
       headers: forwardedHeaders(request, controlPlane.key),
       body,
       dispatcher: agent,
-      headersTimeout: route.timeoutMs,
-      bodyTimeout: route.timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
+    text = await response.body.text();
   } catch (error) {
     if (isRouterError(error, 'PAYLOAD_TOO_LARGE')) throw error;
+    if (timeoutCodes.has(reasonOf(error))) {
+      // It took the request: what it did with it is unknown (often it waits on its storage).
+      const check = route.method === 'GET' ? 'retry shortly' : 'check GET /admin/versions (or the release\'s status) before retrying';
+      throw new RouterError('CONTROL_PLANE_TIMEOUT', `The control plane took ${route.method} ${request.url.split('?', 1)[0] ?? ''} but did not answer within ${timeoutMs / 1000} s (it may be waiting on its storage); the change may or may not have been made: ${check}. Routing is not affected.`, {
+        cause: error, details: { timeoutMs },
+      });
+    }
     throw new RouterError('CONTROL_PLANE_UNAVAILABLE', `The control plane at ${controlPlane.url} could not be reached (${reasonOf(error)}); releases and version changes cannot be made now, routing is not affected.`, {
       cause: error,
     });
   }
-  const text = await response.body.text();
   let payload: unknown;
   try {
     payload = JSON.parse(text);

@@ -13,6 +13,9 @@ import { AdminGate } from './admin-gate.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { resolveFrontDoorOptions, type FrontDoorConfig, type FrontDoorOptions } from './front-door-options.js';
 import { VersionMapCache } from './version-map-cache.js';
+import { AppHealthMonitor } from './app-health.js';
+import type { Readiness } from './front-door-routes.js';
+import type { VersionMap } from '../../shared/versions/version-map.js';
 
 /** Behind a load balancer, idle connections must outlive the balancer's own idle timeout. */
 const keepAliveTimeoutMs = 72_000;
@@ -41,11 +44,13 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
   const adminKey = new AdminKey(config.adminKey);
   const appKeys = config.appKeys === undefined ? undefined : new AppKeyCache(config.appKeys, app.log, config.appKeyMaxAgeMs, () => frontDoor.reapply());
   const frontDoor = new FrontDoorProxy(config, adminKey, app.log, appKeys);
+  const health = new AppHealthMonitor({ intervalMs: config.appProbeIntervalMs, timeoutMs: config.appProbeTimeoutMs }, app.log);
   const cache = new VersionMapCache(config.store, config.refreshIntervalMs, app.log, async (map) => {
     // A new app's keys first (the control plane stored them before it recorded the app), but a slow
     // key store does not hold up the map: the app is refused until its keys arrive.
     if (appKeys?.isStaleFor(map) === true) await waitAtMost(appKeys.reload(), keyWaitOnMapChangeMs);
     frontDoor.applyMap(map);
+    health.watch(routedAppUrls(map));
   });
   appKeys?.start();
 
@@ -53,13 +58,17 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
   registerFrontDoorRoutes(app, {
     adminGate,
     versionMap: () => frontDoor.versionMap,
-    ready: () => cache.loaded && !frontDoor.closing,
+    readiness: () => readiness(cache.loaded, frontDoor.closing, frontDoor.versionMap, health),
+    appHealth: (entry) => health.healthOf(entry.app.url),
   });
   registerControlPlaneForwarding(app, {
     controlPlane: config.controlPlane, adminGate, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, maxUploadBytes: config.maxReleaseUploadBytes,
   });
   registerInstancesRoute(app, { adminGate, versionMap: () => frontDoor.versionMap, trackingStore: config.trackingStore });
-  app.addHook('onReady', () => waitAtMost(cache.start(), firstLoadWaitMs));
+  app.addHook('onReady', () => {
+    health.start();
+    return waitAtMost(cache.start(), firstLoadWaitMs);
+  });
   app.addHook('preClose', (done) => {
     frontDoor.startClosing();
     done();
@@ -67,7 +76,7 @@ export function buildFrontDoor(options: FrontDoorOptions): FastifyInstance {
   app.addHook('onClose', async () => {
     appKeys?.stop();
     cache.stop();
-    await frontDoor.close();
+    await Promise.all([frontDoor.close(), health.stop()]);
   });
   return app;
 }
@@ -80,6 +89,25 @@ function createFastify(config: FrontDoorConfig, serverFactory: FastifyServerFact
 
 function isLogger(logger: FrontDoorConfig['logger']): logger is Logger {
   return typeof logger === 'object' && typeof (logger as Partial<Logger>).child === 'function';
+}
+
+/** The apps the front door may send requests to: every version's but a decommissioned one's. */
+function routedAppUrls(map: VersionMap): Set<string> {
+  return new Set(map.versions.filter((entry) => entry.state !== 'decommissioned').map((entry) => entry.app.url));
+}
+
+/**
+ * Ready: the version map is loaded, the front door is not closing, and the current version's app
+ * was not found down (other versions' apps being down shows in GET /admin/versions, not here).
+ */
+function readiness(loaded: boolean, closing: boolean, map: VersionMap | undefined, health: AppHealthMonitor): Readiness {
+  if (closing) return { ready: false, reason: 'the front door is shutting down' };
+  if (!loaded || map === undefined) return { ready: false, reason: 'the version map has not been loaded from the store yet' };
+  const current = map.versions.find((entry) => entry.routeKey === map.current);
+  if (current === undefined) return { ready: true };
+  const app = health.healthOf(current.app.url);
+  if (app.status !== 'down') return { ready: true };
+  return { ready: false, reason: `the app of the current version ${current.routeKey} (${current.app.name}) has not answered since ${app.downSince ?? '?'} (${app.reason ?? 'no answer'})` };
 }
 
 function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {

@@ -2,7 +2,7 @@ import type { LoggerOptions, Logger } from 'pino';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { VersionMapStore } from '../../shared/stores/version-map-store.js';
 import { defaultPackageLimits } from '../../deployer/platform/package/package-limits.js';
-import type { ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
+import { defaultOperationTimeoutMs, type ControlPlaneTarget } from '../admin/control-plane-forwarding.js';
 import type { RouterKeys } from '../../shared/secrets/app-keys.js';
 import type { AppKeySource } from './app-key-cache.js';
 import type { InstanceOwnerSource } from './instance-owner-cache.js';
@@ -27,12 +27,20 @@ export interface FrontDoorOptions {
   readonly appKeyMaxAgeMs?: number | undefined;
   /** How often the version map is re-read (ms). */
   readonly refreshIntervalMs?: number | undefined;
-  /** How long an app may take to send its response headers (ms). */
+  /**
+   * How long a request may wait for its app's response headers, counted from its arrival at the
+   * front door: waiting for a free connection to the app is included (ms).
+   */
   readonly upstreamTimeoutMs?: number | undefined;
   /** How long an app's response body may stay silent between chunks (ms). */
   readonly upstreamBodyTimeoutMs?: number | undefined;
-  /** Keep-alive connections per app. */
+  /** Keep-alive connections per app: at most this many requests are sent to one app at once. */
   readonly connectionsPerApp?: number | undefined;
+  /**
+   * Requests that may wait for one of an app's connections while all are busy; one more is answered
+   * 503 UPSTREAM_SATURATED at once.
+   */
+  readonly maxQueuedPerApp?: number | undefined;
   /**
    * The largest request body sent on to an app (`/api/*` and the durable HTTP API), in bytes: what
    * the Azure Functions host accepts by default (100 MiB, its FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
@@ -50,6 +58,10 @@ export interface FrontDoorOptions {
   readonly trustedProxies?: readonly string[] | undefined;
   /** How many instance owners are remembered. */
   readonly instanceCacheSize?: number | undefined;
+  /** Time between two probes of one app's health (ms): a GET of its root URL, any answer meaning up. */
+  readonly appProbeIntervalMs?: number | undefined;
+  /** How long a health probe waits for the app's answer (ms); two failed probes in a row mark the app down. */
+  readonly appProbeTimeoutMs?: number | undefined;
   /** A pino logger, pino options, or false for none. */
   readonly logger?: Logger | LoggerOptions | boolean | undefined;
   /** Where releases and version changes go (`/admin/releases`, `/admin/versions/{routeKey}/...`); without it they answer 503. */
@@ -67,12 +79,15 @@ export interface FrontDoorConfig {
   readonly upstreamTimeoutMs: number;
   readonly upstreamBodyTimeoutMs: number;
   readonly connectionsPerApp: number;
+  readonly maxQueuedPerApp: number;
   readonly maxRequestBodyBytes: number;
   readonly maxReleaseUploadBytes: number;
   /** Normalized: origin plus path, without a trailing slash. */
   readonly publicUrl: string | undefined;
   readonly trustedProxies: TrustedProxies;
   readonly instanceCacheSize: number;
+  readonly appProbeIntervalMs: number;
+  readonly appProbeTimeoutMs: number;
   readonly logger: Logger | LoggerOptions | boolean;
   readonly controlPlane: ControlPlaneTarget | undefined;
 }
@@ -82,6 +97,9 @@ export const frontDoorDefaults = Object.freeze({
   upstreamTimeoutMs: 30_000,
   upstreamBodyTimeoutMs: 300_000,
   connectionsPerApp: 64,
+  maxQueuedPerApp: 256,
+  appProbeIntervalMs: 2_000,
+  appProbeTimeoutMs: 2_000,
   instanceCacheSize: 10_000,
   appKeyMaxAgeMs: 30_000,
   maxRequestBodyBytes: 100 * 1024 * 1024,
@@ -95,6 +113,9 @@ const integerRanges = {
   upstreamTimeoutMs: [1, 3_600_000],
   upstreamBodyTimeoutMs: [1, 3_600_000],
   connectionsPerApp: [1, 10_000],
+  maxQueuedPerApp: [0, 1_000_000],
+  appProbeIntervalMs: [10, 600_000],
+  appProbeTimeoutMs: [10, 60_000],
   instanceCacheSize: [0, 10_000_000],
   appKeyMaxAgeMs: [100, 3_600_000],
   maxRequestBodyBytes: [1, Number.MAX_SAFE_INTEGER],
@@ -132,9 +153,12 @@ export function resolveFrontDoorOptions(options: FrontDoorOptions): FrontDoorCon
     upstreamTimeoutMs: integer(options, 'upstreamTimeoutMs'),
     upstreamBodyTimeoutMs: integer(options, 'upstreamBodyTimeoutMs'),
     connectionsPerApp: integer(options, 'connectionsPerApp'),
+    maxQueuedPerApp: integer(options, 'maxQueuedPerApp'),
     maxRequestBodyBytes: integer(options, 'maxRequestBodyBytes'),
     maxReleaseUploadBytes: integer(options, 'maxReleaseUploadBytes'),
     instanceCacheSize: integer(options, 'instanceCacheSize'),
+    appProbeIntervalMs: integer(options, 'appProbeIntervalMs'),
+    appProbeTimeoutMs: integer(options, 'appProbeTimeoutMs'),
     publicUrl: options.publicUrl === undefined ? undefined : normalizePublicUrl(options.publicUrl),
     trustedProxies: trustedProxiesOption(options.trustedProxies),
     logger: options.logger ?? frontDoorDefaults.logger,
@@ -166,7 +190,11 @@ function checkControlPlane(value: ControlPlaneTarget): ControlPlaneTarget {
   if (typeof value.key !== 'string' || value.key.length < minAdminKeyLength || !/^[\x21-\x7e]+$/.test(value.key)) {
     throw invalid(`options.controlPlane.key must be printable ASCII without spaces, at least ${minAdminKeyLength} characters.`);
   }
-  return Object.freeze({ url: url.origin, key: value.key });
+  const operationTimeoutMs = value.operationTimeoutMs ?? defaultOperationTimeoutMs;
+  if (!Number.isInteger(operationTimeoutMs) || operationTimeoutMs < 1 || operationTimeoutMs > 300_000) {
+    throw invalid(`options.controlPlane.operationTimeoutMs must be an integer from 1 to 300000; got ${String(operationTimeoutMs)}.`);
+  }
+  return Object.freeze({ url: url.origin, key: value.key, operationTimeoutMs });
 }
 
 function trustedProxiesOption(value: readonly string[] | undefined): TrustedProxies {

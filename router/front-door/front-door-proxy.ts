@@ -35,6 +35,7 @@ export class FrontDoorProxy implements ExchangeContext {
   readonly log: FastifyBaseLogger;
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
+  readonly upstreamTimeoutMs: number;
   readonly #pools: UpstreamPools;
   readonly #routerKeys: FrontDoorConfig['routerKeys'];
   readonly #keyCheck: RouterKeyCheck;
@@ -55,8 +56,10 @@ export class FrontDoorProxy implements ExchangeContext {
       maxEntries: config.instanceCacheSize, missingTtlMs: missingInstanceTtlMs, ownerTtlMs: instanceOwnerTtlMs,
     });
     this.isAdminCredential = (authorization) => adminKey.matchesAuthorization(authorization);
+    this.upstreamTimeoutMs = config.upstreamTimeoutMs;
     this.#pools = new UpstreamPools({
       connectionsPerApp: config.connectionsPerApp,
+      maxQueuedPerApp: config.maxQueuedPerApp,
       headersTimeoutMs: config.upstreamTimeoutMs,
       bodyTimeoutMs: config.upstreamBodyTimeoutMs,
     }, log);

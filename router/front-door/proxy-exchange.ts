@@ -16,6 +16,7 @@ import {
 } from './hop-by-hop-headers.js';
 import type { InstanceOwnerCache } from './instance-owner-cache.js';
 import { failedOnReusedConnection } from './upstream-pools.js';
+import type { QueuedRequest, UpstreamQueue } from './upstream-queue.js';
 import { mayRetry } from './upstream-retry.js';
 import {
   isRewritableJson, maxRewrittenBodyBytes, publicBaseUrl, rewriteJsonBody, rewriteUrlText, type AppUrlPattern,
@@ -29,7 +30,7 @@ export interface UpstreamTarget {
   readonly routedVersion: string;
   readonly owner: InstanceOwner;
   /** Undefined when the app cannot be reached (its URL in the map is unusable). */
-  readonly pool: Dispatcher | undefined;
+  readonly pool: UpstreamQueue | undefined;
   readonly basePath: string;
   readonly appUrl: AppUrlPattern | undefined;
   /** The app's keys, when the router keeps them; the proxy adds the one a request earned. */
@@ -49,11 +50,14 @@ export interface ExchangeContext {
   readonly log: FastifyBaseLogger;
   readonly owners: InstanceOwnerCache | undefined;
   readonly isAdminCredential: (authorization: string) => boolean;
+  /** How long after its arrival a request may wait for the app's response headers, queueing included (ms). */
+  readonly upstreamTimeoutMs: number;
   /** A request found no keys for its app: read them again soon. */
   onKeysMissing(): void;
 }
 
 const clientGone = new Error('the client closed the connection');
+const timedOut = new Error('the request ran out of time');
 const otherRequest: DurableRequest = Object.freeze({ kind: 'other' });
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -61,10 +65,11 @@ const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
  * One proxied request: copies the client's request to the app with undici's dispatch and
  * streams the app's response back on the raw node response, pausing the app when the client
  * reads slowly. Small JSON responses are held back (at most 64 KiB) so that the app's URLs in
- * them can be rewritten to the router's. To keep the common path free of per-request listeners, a
- * client that leaves is noticed when the app answers or when its response is paused for it.
+ * them can be rewritten to the router's. The request waits its turn in the app's queue; from its
+ * arrival it has `upstreamTimeoutMs` to get the app's response headers, and a client that leaves
+ * takes its request out of the queue, or aborts it at the app (freeing its connection).
  */
-export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Dispatcher.DispatchHandler {
+export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Dispatcher.DispatchHandler, QueuedRequest {
   appVersion: string | undefined = undefined;
   host: string | undefined = undefined;
   forwardedHost: string | undefined = undefined;
@@ -99,6 +104,11 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   #attempts = 0;
   #responseStarted = false;
   #body: Readable | null | undefined = undefined;
+  readonly #arrivedAt = performance.now();
+  #sentAt = 0;
+  #state: 'new' | 'queued' | 'sent' | 'ended' = 'new';
+  #deadline: NodeJS.Timeout | undefined = undefined;
+  #timedOut = false;
 
   /** What the request is about; the proxy sets it once the request is authenticated and classified. */
   request: DurableRequest = otherRequest;
@@ -137,7 +147,97 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     if (key !== undefined) this.upstreamHeaders.push('x-functions-key', key);
     // A compressed answer could not be masked: ask for it uncompressed.
     if (target.keyMask !== undefined) askForIdentityEncoding(this.upstreamHeaders);
-    this.#send(target, target.pool);
+    const queue = target.pool;
+    this.#state = 'queued';
+    if (!queue.enter(this)) {
+      this.#state = 'ended';
+      writeErrorResponse(this.res, new RouterError('UPSTREAM_SATURATED',
+        `The app of version ${target.routeKey} has ${queue.connections} requests in flight and ${queue.maxWaiting} more waiting, as many as the router queues for it; retry shortly.`,
+        { details: { routeKey: target.routeKey } }), target.routedVersion);
+      return;
+    }
+    // Sent at once and already failed (the pool refused it).
+    if (this.#finished) return;
+    this.#deadline = setTimeout(this.#onDeadline, Math.max(0, this.context.upstreamTimeoutMs - (performance.now() - this.#arrivedAt)));
+    this.res.on('close', this.#onClientClose);
+  }
+
+  /** The app's queue gives this request a connection. */
+  send(): void {
+    this.#state = 'sent';
+    this.#sentAt = performance.now();
+    const target = this.#target as UpstreamTarget;
+    this.#send(target, (target.pool as UpstreamQueue).dispatcher);
+  }
+
+  /** Ends the request's hold on the app's queue, once. */
+  #end(): void {
+    if (this.#deadline !== undefined) clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    const state = this.#state;
+    this.#state = 'ended';
+    if (state === 'sent') (this.#target as UpstreamTarget).pool?.done();
+    else if (state === 'queued') (this.#target as UpstreamTarget).pool?.withdraw(this);
+  }
+
+  readonly #onClientClose = (): void => {
+    if (this.#finished || this.#state === 'ended') return;
+    if (this.#state === 'queued') {
+      this.#end();
+      return;
+    }
+    // Not yet on a connection: onConnect sees the response destroyed and aborts.
+    this.#abort?.(clientGone);
+  };
+
+  readonly #onDeadline = (): void => {
+    this.#deadline = undefined;
+    if (this.#responseStarted || this.#state === 'ended') return;
+    if (this.#state === 'sent' && this.hasBody && !this.req.readableEnded && !this.req.destroyed) {
+      // The client is still sending its body: the app's time starts when it has all of it.
+      this.req.once('end', () => {
+        if (this.#state === 'sent' && !this.#responseStarted) this.#deadline = setTimeout(this.#onDeadline, this.context.upstreamTimeoutMs);
+      });
+      return;
+    }
+    const target = this.#target as UpstreamTarget;
+    const error = this.#timeoutError(target);
+    this.#timedOut = true;
+    this.#held = undefined;
+    this.context.log.warn({ routeKey: target.routeKey, method: this.req.method, path: pathWithoutQuery(this.req.url ?? ''), sent: this.#state === 'sent' },
+      'the app did not answer in time');
+    if (this.#state === 'queued') this.#end();
+    writeErrorResponse(this.res, error, target.routedVersion);
+    // A request on a connection is aborted there, which frees the connection; one still connecting is aborted by onConnect.
+    this.#abort?.(timedOut);
+  };
+
+  #timeoutError(target: UpstreamTarget): RouterError {
+    const seconds = this.context.upstreamTimeoutMs / 1000;
+    if (this.#state === 'queued') {
+      return new RouterError('UPSTREAM_TIMEOUT',
+        `The app of version ${target.routeKey} did not take the request within ${seconds} s of its arrival: all ${target.pool?.connections ?? 0} connections to it stayed busy, so it was not sent (the app may be hung or overloaded).`,
+        { details: { routeKey: target.routeKey, sent: false } });
+    }
+    const queuedMs = this.#sentAt - this.#arrivedAt;
+    const queued = queuedMs >= 1_000 ? ` (${(queuedMs / 1000).toFixed(1)} s of it waiting for a free connection)` : '';
+    return new RouterError('UPSTREAM_TIMEOUT',
+      `The app of version ${target.routeKey} did not answer within ${seconds} s of the request's arrival${queued}.${this.#startNote()}`,
+      { details: { routeKey: target.routeKey, sent: true, ...this.#startDetails() } });
+  }
+
+  /** A start the app took may have created its instance even though no answer came. */
+  #startNote(): string {
+    const request = this.request;
+    if (request.kind !== 'start') return '';
+    return request.instanceId === undefined
+      ? ' It may have started the orchestration all the same; start with an instance id of your own to be able to look it up.'
+      : ` It may have started instance "${request.instanceId}" all the same: check its status before starting it again.`;
+  }
+
+  #startDetails(): Record<string, string> {
+    const request = this.request;
+    return request.kind === 'start' && request.instanceId !== undefined ? { instanceId: request.instanceId } : {};
   }
 
   #send(target: UpstreamTarget, pool: Dispatcher): void {
@@ -162,11 +262,18 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
 
   onConnect(abort: (error?: Error) => void): void {
     this.#abort = abort;
-    if (this.res.destroyed) abort(clientGone);
+    if (this.#timedOut) abort(timedOut);
+    else if (this.res.destroyed) abort(clientGone);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (this.#timedOut) {
+      this.#abort?.(timedOut);
+      return false;
+    }
     this.#responseStarted = true;
+    if (this.#deadline !== undefined) clearTimeout(this.#deadline);
+    this.#deadline = undefined;
     if (statusCode < 200) return true;
     const res = this.res;
     if (res.destroyed) {
@@ -231,6 +338,7 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
 
   onComplete(): void {
     this.#finished = true;
+    this.#end();
     const held = this.#held;
     if (held === undefined) {
       const rest = this.#streamMask?.end();
@@ -253,14 +361,17 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
   onError(error: Error): void {
     const res = this.res;
     const target = this.#target as UpstreamTarget;
-    if (error !== clientGone && !res.destroyed && this.#mayRetry(error)) {
+    if (error !== clientGone && !this.#timedOut && !res.destroyed && this.#mayRetry(error)) {
       this.context.log.debug({ err: error, routeKey: target.routeKey }, 'the app closed a reused connection before answering; sending the request again');
       this.#abort = undefined;
-      this.#send(target, target.pool as Dispatcher);
+      this.#send(target, (target.pool as UpstreamQueue).dispatcher);
       return;
     }
     this.#finished = true;
+    this.#end();
     this.#held = undefined;
+    // Already answered 504 when its time ran out.
+    if (this.#timedOut) return;
     if (error === clientGone || res.destroyed) {
       res.destroy();
       return;
@@ -280,11 +391,12 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
       writeErrorResponse(res, new RouterError('INVALID_REQUEST', `The request cannot be forwarded: ${error.message}.`));
       return;
     }
-    const timedOut = typeof code === 'string' && timeoutCodes.has(code);
+    const undiciTimeout = typeof code === 'string' && timeoutCodes.has(code);
     this.context.log.warn({ err: error, routeKey: target.routeKey, method: this.req.method, path: pathWithoutQuery(this.req.url ?? '') },
-      timedOut ? 'the app did not answer in time' : 'the app could not be reached');
-    writeErrorResponse(res, timedOut
-      ? new RouterError('UPSTREAM_TIMEOUT', `The app of version ${target.routeKey} did not answer in time (${describe(code as string)}).`)
+      undiciTimeout ? 'the app did not answer in time' : 'the app could not be reached');
+    writeErrorResponse(res, undiciTimeout
+      ? new RouterError('UPSTREAM_TIMEOUT', `The app of version ${target.routeKey} did not answer in time (${describe(code as string)}).${code === 'UND_ERR_CONNECT_TIMEOUT' ? '' : this.#startNote()}`,
+        { details: { routeKey: target.routeKey, ...this.#startDetails() } })
       : new RouterError('UPSTREAM_UNAVAILABLE', `The app of version ${target.routeKey} could not be reached: ${error.message}`),
     target.routedVersion);
   }
@@ -330,9 +442,6 @@ export class ProxyExchange implements ClientRequestFacts, AppResponseFacts, Disp
     if (!this.#watchingClient) {
       this.#watchingClient = true;
       res.on('drain', () => this.#resume?.());
-      res.on('close', () => {
-        if (!this.#finished) this.#abort?.(clientGone);
-      });
     }
     return false;
   }

@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildConnector, Pool } from 'undici';
+import { UpstreamQueue } from './upstream-queue.js';
 
 export interface UpstreamPoolOptions {
   readonly connectionsPerApp: number;
+  readonly maxQueuedPerApp: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
 }
@@ -29,9 +31,9 @@ function noteReuseOnError(socket: Socket): void {
   });
 }
 
-/** One keep-alive connection pool per app origin, kept while the version map names that app. */
+/** One keep-alive connection pool (and its queue) per app origin, kept while the version map names that app. */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, UpstreamQueue>();
   readonly #options: UpstreamPoolOptions;
   readonly #log: FastifyBaseLogger;
 
@@ -40,12 +42,12 @@ export class UpstreamPools {
     this.#log = log;
   }
 
-  poolFor(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (pool === undefined) {
-      const { connectionsPerApp, headersTimeoutMs, bodyTimeoutMs } = this.#options;
+  poolFor(origin: string): UpstreamQueue {
+    let queue = this.#pools.get(origin);
+    if (queue === undefined) {
+      const { connectionsPerApp, maxQueuedPerApp, headersTimeoutMs, bodyTimeoutMs } = this.#options;
       const connect = buildConnector({ timeout: Math.min(headersTimeoutMs, maxConnectTimeoutMs) });
-      pool = new Pool(origin, {
+      const pool = new Pool(origin, {
         connections: connectionsPerApp,
         headersTimeout: headersTimeoutMs,
         bodyTimeout: bodyTimeoutMs,
@@ -55,23 +57,24 @@ export class UpstreamPools {
           callback(...args);
         }),
       });
-      this.#pools.set(origin, pool);
+      queue = new UpstreamQueue(pool, connectionsPerApp, maxQueuedPerApp);
+      this.#pools.set(origin, queue);
     }
-    return pool;
+    return queue;
   }
 
   /** Closes the pools of apps the map no longer names, once their requests in flight finish. */
   retainOnly(origins: ReadonlySet<string>): void {
-    for (const [origin, pool] of this.#pools) {
+    for (const [origin, queue] of this.#pools) {
       if (origins.has(origin)) continue;
       this.#pools.delete(origin);
-      pool.close().catch((error: unknown) => this.#log.warn({ err: error, origin }, 'closing the connection pool of a removed app failed'));
+      queue.close().catch((error: unknown) => this.#log.warn({ err: error, origin }, 'closing the connection pool of a removed app failed'));
     }
   }
 
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((pool) => pool.close()));
+    await Promise.all(pools.map((queue) => queue.close()));
   }
 }

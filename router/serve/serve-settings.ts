@@ -10,6 +10,7 @@ import { minSecretsKeyLength } from '../../shared/secrets/secret-box.js';
 import { defaultTrackingStoreNamePrefix, trackingStorePrefixPattern } from '../../shared/tracking-store/tracking-store-schema.js';
 import { defaultRouterPort } from '../../shared/config/router-environment.js';
 import { parseTrustedProxies } from '../front-door/trusted-proxies.js';
+import { frontDoorDefaults } from '../front-door/front-door-options.js';
 
 export const serveSettingNames = Object.freeze({
   port: 'ROUTER_PORT',
@@ -29,6 +30,11 @@ export const serveSettingNames = Object.freeze({
   publicUrl: 'ROUTER_PUBLIC_URL',
   trustedProxies: 'ROUTER_TRUSTED_PROXIES',
   trackingStorePrefix: 'ROUTER_TRACKING_STORE_PREFIX',
+  /** Seconds a request may wait for its app's response headers, from its arrival (queueing included). */
+  upstreamTimeout: 'ROUTER_UPSTREAM_TIMEOUT',
+  connectionsPerApp: 'ROUTER_CONNECTIONS_PER_APP',
+  /** Requests that may wait for a connection to one app; one more is answered 503 UPSTREAM_SATURATED. */
+  queuePerApp: 'ROUTER_QUEUE_PER_APP',
 });
 
 export type ServeStorage =
@@ -48,6 +54,9 @@ export interface ServeSettings {
   /** Addresses and CIDR ranges whose X-Forwarded-* are believed. */
   readonly trustedProxies: readonly string[];
   readonly trackingStorePrefix: string;
+  readonly upstreamTimeoutMs: number;
+  readonly connectionsPerApp: number;
+  readonly maxQueuedPerApp: number;
 }
 
 export const maxWorkers = 64;
@@ -77,6 +86,12 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
   const workers = wholeNumber(read(names.workers), 1, 1, maxWorkers);
   if (workers === undefined) complain(names.workers, `must be a whole number of processes from 1 to ${maxWorkers}`);
   const host = read(names.host) ?? '127.0.0.1';
+  const upstreamTimeoutSeconds = wholeNumber(read(names.upstreamTimeout), frontDoorDefaults.upstreamTimeoutMs / 1000, 1, 3600);
+  if (upstreamTimeoutSeconds === undefined) complain(names.upstreamTimeout, 'must be a whole number of seconds from 1 to 3600');
+  const connectionsPerApp = wholeNumber(read(names.connectionsPerApp), frontDoorDefaults.connectionsPerApp, 1, 10_000);
+  if (connectionsPerApp === undefined) complain(names.connectionsPerApp, 'must be a whole number from 1 to 10000');
+  const maxQueuedPerApp = wholeNumber(read(names.queuePerApp), frontDoorDefaults.maxQueuedPerApp, 0, 100_000);
+  if (maxQueuedPerApp === undefined) complain(names.queuePerApp, 'must be a whole number from 0 to 100000');
 
   const storage = storageOf(read(names.storage), read(names.storageAccount), read(names.storageTableServiceUri), complain);
 
@@ -110,7 +125,8 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
   const trackingStorePrefix = read(names.trackingStorePrefix) ?? defaultTrackingStoreNamePrefix;
   if (!trackingStorePrefixPattern.test(trackingStorePrefix)) complain(names.trackingStorePrefix, 'must be letters and digits, starting with a letter');
 
-  if (problems.length > 0 || storage === undefined || port === undefined || workers === undefined) {
+  if (problems.length > 0 || storage === undefined || port === undefined || workers === undefined
+    || upstreamTimeoutSeconds === undefined || connectionsPerApp === undefined || maxQueuedPerApp === undefined) {
     throw new RouterError('INVALID_CONFIGURATION', `durable-router serve needs valid settings: ${problems.join('; ')}.`, { details: { settings: named } });
   }
   return Object.freeze({
@@ -125,6 +141,9 @@ export function readServeSettings(env: Readonly<Record<string, string | undefine
     publicUrl,
     trustedProxies: Object.freeze(trustedProxies),
     trackingStorePrefix,
+    upstreamTimeoutMs: upstreamTimeoutSeconds * 1000,
+    connectionsPerApp,
+    maxQueuedPerApp,
   });
 }
 

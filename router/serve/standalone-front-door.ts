@@ -30,6 +30,9 @@ export async function serveStandaloneFrontDoor(settings: ServeSettings, logger: 
     controlPlane: settings.controlPlane,
     ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
     trustedProxies: settings.trustedProxies,
+    upstreamTimeoutMs: settings.upstreamTimeoutMs,
+    connectionsPerApp: settings.connectionsPerApp,
+    maxQueuedPerApp: settings.maxQueuedPerApp,
     logger,
     handleSignals: options.handleSignals ?? true,
   });

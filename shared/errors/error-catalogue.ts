@@ -27,7 +27,8 @@ export const errorCatalogue = {
   VERSION_DRAINING: { status: 410, message: 'That version is draining and takes no new work.' },
   VERSION_DECOMMISSIONED: { status: 410, message: 'That version has been decommissioned.' },
   NO_CURRENT_VERSION: { status: 503, message: 'No version is current yet: release one first.' },
-  STORE_UNAVAILABLE: { status: 503, message: 'The storage account could not be reached.' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The storage account did not answer in time or could not be reached; retry shortly.', retryAfterSeconds: 5 },
+  UPSTREAM_SATURATED: { status: 503, message: 'The app for that version has as many requests waiting as the router queues for it; retry shortly.', retryAfterSeconds: 1 },
   UPSTREAM_UNAVAILABLE: { status: 502, message: 'The app for that version could not be reached.' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'The app for that version did not answer in time.' },
   SHUTTING_DOWN: { status: 503, message: 'The router is shutting down; retry the request.' },
@@ -55,9 +56,22 @@ export const errorCatalogue = {
   RELEASE_IN_PROGRESS: { status: 409, message: 'A release of that major.minor is already in progress; wait for it to finish.' },
   STRATEGY_NOT_AVAILABLE: { status: 400, message: 'That release strategy is not available yet: use app-routing.' },
   CONTROL_PLANE_UNAVAILABLE: { status: 503, message: 'The control plane could not be reached: releases and version changes cannot be made now (routing is not affected).' },
+  CONTROL_PLANE_TIMEOUT: { status: 504, message: 'The control plane did not answer in time: the change may or may not have been made; check before retrying (routing is not affected).' },
   PACKAGE_DOWNLOAD_FAILED: { status: 502, message: 'The release package could not be downloaded.' },
   WAIT_TIMEOUT: { status: 504, message: 'The operation had not ended when the wait for it ran out; it goes on in the router.' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, CatalogueEntry>;
+
+interface CatalogueEntry {
+  readonly status: number;
+  readonly message: string;
+  /** Sent as Retry-After: the condition is expected to pass, and a retry sooner only adds load. */
+  readonly retryAfterSeconds?: number;
+}
 
 export type ErrorCode = keyof typeof errorCatalogue;
+
+export function retryAfterSecondsOf(code: ErrorCode): number | undefined {
+  const entry: CatalogueEntry = errorCatalogue[code];
+  return entry.retryAfterSeconds;
+}

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { retryAfterSecondsOf } from '../errors/error-catalogue.js';
 import type { RouterError } from '../errors/router-error.js';
 
 /** Sent with every error answered by the router: a proxied app's version, when one was chosen. */
@@ -15,6 +16,8 @@ export function writeErrorResponse(res: ServerResponse, error: RouterError, rout
   const body = JSON.stringify(error.toJSON());
   const headers = ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body))];
   if (routedVersion !== undefined) headers.push(routedVersionHeader, routedVersion);
+  const retryAfter = retryAfterSecondsOf(error.code);
+  if (retryAfter !== undefined) headers.push('retry-after', String(retryAfter));
   if (closeConnection) headers.push('connection', 'close');
   res.writeHead(error.status, headers);
   res.end(body);

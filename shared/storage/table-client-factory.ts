@@ -4,6 +4,7 @@ import {
 } from '@azure/data-tables';
 import { RouterError } from '../errors/router-error.js';
 import { devStorageConnectionString } from './azurite.js';
+import { tableCallBounds, tryTimeoutPolicy, type BoundedTableClientOptions } from './table-call-bounds.js';
 
 /** Where a connection string points, without its secret: safe to log or show. */
 export interface TableStorageEndpoint {
@@ -55,25 +56,43 @@ export interface IdentityTableStorage {
 /** A connection string (account key or SAS), or an identity-based endpoint. */
 export type TableStorage = string | IdentityTableStorage;
 
-/** `options` pass through to the SDK (e.g. `retryOptions`); plain-http endpoints (Azurite) are allowed. */
-export function createTableClient(storage: TableStorage, tableName: string, options: TableServiceClientOptions = {}): TableClient {
-  if (typeof storage !== 'string') return new TableClient(storage.tableUrl, tableName, storage.credential, options);
+/**
+ * `options` pass through to the SDK; `retryOptions` and `tryTimeoutMs` replace the bounds of
+ * tableCallBounds one by one (e.g. `{ retryOptions: { maxRetries: 0 } }` for a caller that polls).
+ * Plain-http endpoints (Azurite) are allowed.
+ */
+export function createTableClient(storage: TableStorage, tableName: string, options: BoundedTableClientOptions = {}): TableClient {
+  if (typeof storage !== 'string') return new TableClient(storage.tableUrl, tableName, storage.credential, boundedOptions(storage.tableUrl, options));
   const { tableUrl, credential } = parse(storage, 'The storage connection string');
   return credential instanceof AzureNamedKeyCredential
-    ? new TableClient(tableUrl, tableName, credential, clientOptions(tableUrl, options))
-    : new TableClient(tableUrl, tableName, credential, clientOptions(tableUrl, options));
+    ? new TableClient(tableUrl, tableName, credential, boundedOptions(tableUrl, options))
+    : new TableClient(tableUrl, tableName, credential, boundedOptions(tableUrl, options));
 }
 
-export function createTableServiceClient(storage: TableStorage, options: TableServiceClientOptions = {}): TableServiceClient {
-  if (typeof storage !== 'string') return new TableServiceClient(storage.tableUrl, storage.credential, options);
+export function createTableServiceClient(storage: TableStorage, options: BoundedTableClientOptions = {}): TableServiceClient {
+  if (typeof storage !== 'string') return new TableServiceClient(storage.tableUrl, storage.credential, boundedOptions(storage.tableUrl, options));
   const { tableUrl, credential } = parse(storage, 'The storage connection string');
   return credential instanceof AzureNamedKeyCredential
-    ? new TableServiceClient(tableUrl, credential, clientOptions(tableUrl, options))
-    : new TableServiceClient(tableUrl, credential, clientOptions(tableUrl, options));
+    ? new TableServiceClient(tableUrl, credential, boundedOptions(tableUrl, options))
+    : new TableServiceClient(tableUrl, credential, boundedOptions(tableUrl, options));
 }
 
-function clientOptions(tableUrl: string, options: TableServiceClientOptions): TableServiceClientOptions {
-  return new URL(tableUrl).protocol === 'http:' ? { ...options, allowInsecureConnection: true } : options;
+function boundedOptions(tableUrl: string, options: BoundedTableClientOptions): TableServiceClientOptions {
+  const { tryTimeoutMs, ...sdkOptions } = options;
+  const bounded: TableServiceClientOptions = {
+    ...sdkOptions,
+    retryOptions: {
+      maxRetries: tableCallBounds.maxRetries,
+      retryDelayInMs: tableCallBounds.retryDelayMs,
+      maxRetryDelayInMs: tableCallBounds.maxRetryDelayMs,
+      ...sdkOptions.retryOptions,
+    },
+    additionalPolicies: [
+      ...(sdkOptions.additionalPolicies ?? []),
+      { policy: tryTimeoutPolicy(tryTimeoutMs ?? tableCallBounds.tryTimeoutMs), position: 'perRetry' },
+    ],
+  };
+  return new URL(tableUrl).protocol === 'http:' ? { ...bounded, allowInsecureConnection: true } : bounded;
 }
 
 function parse(connectionString: string, settingName: string): ParsedConnection {

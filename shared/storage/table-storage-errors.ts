@@ -1,4 +1,5 @@
 import { RouterError } from '../errors/router-error.js';
+import { tryTimeoutOf } from './table-call-bounds.js';
 
 /** The HTTP status of a failed Table storage call, if the service answered at all. */
 export function storageStatusOf(error: unknown): number | undefined {
@@ -14,6 +15,12 @@ export function storageStatusOf(error: unknown): number | undefined {
  */
 export function toStorageError(error: unknown, action: string): RouterError {
   if (error instanceof RouterError) return error;
+  const timeoutMs = tryTimeoutOf(error);
+  if (timeoutMs !== undefined) {
+    return new RouterError('STORE_UNAVAILABLE', `Could not ${action}: the storage account did not answer within ${timeoutMs / 1000} s.`, {
+      cause: error, details: { timeoutMs },
+    });
+  }
   const status = storageStatusOf(error);
   if (status === undefined || status >= 500 || status === 408 || status === 429) {
     const reason = status === undefined ? networkReason(error) : `it answered ${status}`;

@@ -1,8 +1,30 @@
 import { createAdminClient, type GlobalOptions } from '../global-options.js';
 import { renderVersionTable, type VersionListing } from '../output/version-table.js';
 
+/** What the front door's probes found of a version's app (GET /admin/versions, `app.health`). */
+interface AppHealthView {
+  readonly status: 'unknown' | 'up' | 'down';
+  readonly downSince: string | null;
+  readonly reason: string | null;
+}
+
+interface VersionWithHealth {
+  readonly routeKey: string;
+  readonly app: { readonly name: string; readonly health?: AppHealthView | null };
+}
+
 export async function runVersionsCommand(options: GlobalOptions): Promise<void> {
   const client = await createAdminClient(options);
   const listing = await client.get<VersionListing>('/admin/versions');
-  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing));
+  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing) + describeDownApps(listing.versions));
+}
+
+/** One line per app the front door finds down, under the table. */
+export function describeDownApps(versions: readonly VersionWithHealth[]): string {
+  const lines = versions.flatMap((version) => {
+    const health = version.app.health;
+    if (health?.status !== 'down') return [];
+    return [`! the app of ${version.routeKey} (${version.app.name}) is down since ${health.downSince ?? '?'}: ${health.reason ?? 'no answer'}`];
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

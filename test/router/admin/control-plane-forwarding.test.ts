@@ -36,7 +36,9 @@ async function startControlPlaneDouble(received: Received[]): Promise<{ url: str
     req.on('end', () => {
       const record: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes, sha256: hash.digest('hex') };
       received.push(record);
-      if (req.url?.startsWith('/api/versions/9.9')) {
+      if (req.url?.startsWith('/api/versions/7.7')) {
+        return; // a control plane waiting on a stalled store: it took the request and says nothing
+      } else if (req.url?.startsWith('/api/versions/9.9')) {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('not json');
       } else if (req.method === 'POST' && req.url?.startsWith('/api/releases')) {
         res.writeHead(202, { 'content-type': 'application/json', location: 'http://control-plane.internal/api/releases/release-1.2.0-abc' })
@@ -148,6 +150,27 @@ describe('admin calls forwarded to the control plane', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('answers 504 CONTROL_PLANE_TIMEOUT within its bound when the control plane takes a change and does not answer', async () => {
+    const hurried = await serveFrontDoor({
+      port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false,
+      controlPlane: { url: controlPlane.url, key: controlPlaneKey, operationTimeoutMs: 300 },
+    });
+    try {
+      const slow = await call(`${hurried.url}/admin/versions/7.7/current`, 'POST');
+      assert.equal(slow.status, 504);
+      assert.equal(slow.body.error?.code, 'CONTROL_PLANE_TIMEOUT');
+      assert.equal(slow.body.error?.message, 'The control plane took POST /admin/versions/7.7/current but did not answer within 0.3 s (it may be waiting on its storage); '
+        + 'the change may or may not have been made: check GET /admin/versions (or the release\'s status) before retrying. Routing is not affected.');
+      assert.equal(received.at(-1)?.url, '/api/versions/7.7/current', 'the control plane had taken it');
+    } finally {
+      await hurried.close();
+    }
+    await assert.rejects(
+      serveFrontDoor({ port: 0, store: new MemoryVersionMapStore(), adminKey, routerKeys: testRouterKeys, logger: false, handleSignals: false, controlPlane: { url: controlPlane.url, key: controlPlaneKey, operationTimeoutMs: 0 } }),
+      /options\.controlPlane\.operationTimeoutMs must be an integer from 1 to 300000; got 0/,
+    );
   });
 
   it('refuses a control plane option that is not { url, key }', async () => {

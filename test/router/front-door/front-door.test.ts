@@ -583,15 +583,20 @@ describe('front door', () => {
       }
     });
 
-    it('shows the version map it routes by', async () => {
-      const result = await http(`${base}/admin/versions`, { headers: ['Authorization', `Bearer ${adminKey}`] });
-      assert.equal(result.status, 200);
-      const body = result.json<{ current: string; versions: Array<Record<string, unknown>> }>();
-      assert.equal(body.current, '1.1');
-      assert.deepEqual(body.versions.find((version) => version.routeKey === '1.1'), {
-        routeKey: '1.1', state: 'active', versions: ['1.1.0', '1.1.1'], latest: '1.1.1', app: { name: 'app-1-1', url: app11.url },
-        createdAt: '2026-01-01T00:00:00.000Z', drainedAt: null, decommissionedAt: null, instances: null,
-      });
+    it('shows the version map it routes by, with the health its probes found', async () => {
+      await eventually(async () => {
+        const result = await http(`${base}/admin/versions`, { headers: ['Authorization', `Bearer ${adminKey}`] });
+        assert.equal(result.status, 200);
+        const body = result.json<{ current: string; versions: Array<Record<string, unknown>> }>();
+        assert.equal(body.current, '1.1');
+        assert.deepEqual(body.versions.find((version) => version.routeKey === '1.1'), {
+          routeKey: '1.1', state: 'active', versions: ['1.1.0', '1.1.1'], latest: '1.1.1',
+          app: { name: 'app-1-1', url: app11.url, health: { status: 'up', downSince: null, reason: null } },
+          createdAt: '2026-01-01T00:00:00.000Z', drainedAt: null, decommissionedAt: null, instances: null,
+        });
+        const dead = body.versions.find((version) => version.routeKey === '2.0') as { app: { health: { status: string; reason: string } } };
+        assert.deepEqual([dead.app.health.status, dead.app.health.reason], ['down', 'ECONNREFUSED']);
+      }, 10_000);
     });
 
     it('answers NOT_FOUND for other paths', async () => {

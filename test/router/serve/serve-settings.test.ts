@@ -35,6 +35,15 @@ describe('serve settings', () => {
     assert.deepEqual(settings.controlPlane, { url: valid.ROUTER_CONTROL_PLANE_URL, key: valid.ROUTER_CONTROL_PLANE_KEY });
     assert.equal(settings.publicUrl, undefined);
     assert.equal(settings.trackingStorePrefix, 'DurableTask');
+    assert.deepEqual([settings.upstreamTimeoutMs, settings.connectionsPerApp, settings.maxQueuedPerApp], [30_000, 64, 256]);
+  });
+
+  it('reads the limits on requests to apps, and refuses ones out of range', () => {
+    const settings = readServeSettings({ ...valid, ROUTER_UPSTREAM_TIMEOUT: '10', ROUTER_CONNECTIONS_PER_APP: '8', ROUTER_QUEUE_PER_APP: '0' });
+    assert.deepEqual([settings.upstreamTimeoutMs, settings.connectionsPerApp, settings.maxQueuedPerApp], [10_000, 8, 0]);
+    const { message, settings: named } = refusal({ ...valid, ROUTER_UPSTREAM_TIMEOUT: '0', ROUTER_CONNECTIONS_PER_APP: '1.5', ROUTER_QUEUE_PER_APP: '200000' });
+    assert.deepEqual(named.sort(), ['ROUTER_CONNECTIONS_PER_APP', 'ROUTER_QUEUE_PER_APP', 'ROUTER_UPSTREAM_TIMEOUT']);
+    assert.match(message, /ROUTER_UPSTREAM_TIMEOUT must be a whole number of seconds from 1 to 3600/);
   });
 
   it('reaches storage with the identity from an account name or a Table endpoint', () => {

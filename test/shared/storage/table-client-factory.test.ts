@@ -4,7 +4,10 @@ import { isRouterError } from '../../../shared/errors/router-error.js';
 import {
   createTableClient, createTableServiceClient, describeStorageConnectionString, routerStorageFromEnvironment,
 } from '../../../shared/storage/table-client-factory.js';
+import { tableCallBounds } from '../../../shared/storage/table-call-bounds.js';
+import { toStorageError } from '../../../shared/storage/table-storage-errors.js';
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
+import { StallingProxy } from '../../fixtures/stalling-proxy.js';
 
 const azurite = await startAzuriteForTests();
 const key = 'c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs=';
@@ -103,5 +106,38 @@ describe('table clients against Azurite over http', () => {
     const table = createTableClient(azurite.connectionString, 'FactoryCheck');
     await table.upsertEntity({ partitionKey: 'p', rowKey: 'r', n: 1 });
     assert.equal((await table.getEntity<{ n: number }>('p', 'r')).n, 1);
+  });
+});
+
+describe('table clients against a stalled Azurite', () => {
+  const stalledConnection = (proxy: StallingProxy): string => azurite.connectionString.replace(`:${azurite.port}/`, `:${proxy.port}/`);
+
+  it('give up on a try that gets no answer, retry it once, and say so as STORE_UNAVAILABLE', { timeout: 60_000 }, async (t) => {
+    const proxy = await StallingProxy.start(azurite.port);
+    t.after(() => proxy.close());
+    await createTableServiceClient(azurite.connectionString).createTable('StallCheck');
+    const table = createTableClient(stalledConnection(proxy), 'StallCheck', { tryTimeoutMs: 300 });
+    await table.upsertEntity({ partitionKey: 'p', rowKey: 'r', n: 1 });
+    proxy.stall();
+    const before = proxy.requests;
+    const failure = await table.getEntity('p', 'r').then(() => undefined, (error: unknown) => error);
+    assert.ok(proxy.stalled, 'the call ended while storage was still stalled');
+    assert.equal(proxy.requests - before, tableCallBounds.maxRetries + 1);
+    const mapped = toStorageError(failure, 'read the check row');
+    assert.equal(mapped.code, 'STORE_UNAVAILABLE');
+    assert.equal(mapped.message, 'Could not read the check row: the storage account did not answer within 0.3 s.');
+    proxy.resume();
+    assert.equal((await table.getEntity<{ n: number }>('p', 'r')).n, 1);
+  });
+
+  it('bound every try by default, also for a caller that turned retries off', { timeout: 60_000 }, async (t) => {
+    const proxy = await StallingProxy.start(azurite.port);
+    t.after(() => proxy.close());
+    const table = createTableClient(stalledConnection(proxy), 'StallCheck', { retryOptions: { maxRetries: 0 } });
+    proxy.stall();
+    const failure = await table.getEntity('p', 'r').then(() => undefined, (error: unknown) => error);
+    assert.ok(proxy.stalled);
+    assert.equal(proxy.requests, 1);
+    assert.deepEqual(toStorageError(failure, 'read').details, { timeoutMs: tableCallBounds.tryTimeoutMs });
   });
 });
