@@ -120,11 +120,12 @@ export class SoakClients {
         header = undefined;
         continue;
       }
-      if (!mayRetry(answer) || Date.now() > deadline) return this.#giveUp('start', answer, false);
+      // An earlier attempt whose answer was lost may have started it (a second start then fails in the app).
       if (attempt > 0 || answer.status !== 503) {
         const status = await this.#status(id);
         if (status !== undefined && status !== 'missing') return true;
       }
+      if (!mayRetry(answer) || Date.now() > deadline) return this.#giveUp('start', answer, false);
       await sleep(retryDelay(answer, attempt));
     }
   }

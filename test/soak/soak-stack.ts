@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { devStorageConnectionString, startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
+import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { startControlPlane, type ControlPlaneProcessOptions, type RunningControlPlane } from '../../router/control-plane/control-plane-process.js';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
 import { fixtureApp, repositoryRoot } from '../deployer/host/fixture-apps.js';
-import { startStorageFaultProxy, type StorageFaultProxy } from '../fixtures/storage-fault-proxy.js';
+import { StorageFaultProxy } from '../fixtures/storage-fault-proxy.js';
 
 export const soakKeys = {
   admin: 'soak-admin-key-0123456789abcdef',
@@ -56,8 +56,8 @@ export class SoakStack {
     const workDir = path.join(repositoryRoot, '.data', 'soak', randomUUID());
     await mkdir(path.join(workDir, 'packages'), { recursive: true });
     const azurite = await startAzurite({ inMemory: true });
-    const storageProxy = await startStorageFaultProxy(azurite.port);
-    const storage = devStorageConnectionString(azurite.tableUrl.replace(`:${azurite.port}/`, `:${storageProxy.port}/`));
+    const storageProxy = await StorageFaultProxy.start(azurite.port);
+    const storage = storageProxy.connectionString;
     const controlPlaneOptions: ControlPlaneProcessOptions = {
       storage,
       dataDir: path.join(workDir, 'control-plane'),

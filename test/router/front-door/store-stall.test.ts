@@ -9,7 +9,7 @@ import { serveFrontDoor, type RunningFrontDoor } from '../../../router/front-doo
 import { tableCallBounds } from '../../../shared/storage/table-call-bounds.js';
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
 import { testRouterKeys } from '../../fixtures/router-keys.js';
-import { StallingProxy } from '../../fixtures/stalling-proxy.js';
+import { StorageFaultProxy } from '../../fixtures/storage-fault-proxy.js';
 import { FakeFunctionApp } from './fixtures/fake-function-app.js';
 import { http, type HttpResult } from './fixtures/http-client.js';
 import { createTrackingReader, createVersionMapStore, instanceRows } from './fixtures/stores.js';
@@ -24,13 +24,13 @@ function errorOf(result: HttpResult): { code: string; message: string } {
 }
 
 describe('front door during a storage stall', () => {
-  let proxy: StallingProxy;
+  let proxy: StorageFaultProxy;
   let app: FakeFunctionApp;
   let frontDoor: RunningFrontDoor;
 
   before(async () => {
-    proxy = await StallingProxy.start(azurite.port);
-    const stalling = azurite.connectionString.replace(`:${azurite.port}/`, `:${proxy.port}/`);
+    proxy = await StorageFaultProxy.start(azurite.port);
+    const stalling = proxy.connectionString;
     app = await FakeFunctionApp.start({ name: 'app-1-0', taskHub: 'Hub10', recorder: await instanceRows(azurite.connectionString) });
     const store = await createVersionMapStore(stalling, {
       current: '1.0', versions: [{ ...versionEntry('1.0', 'active', ['1.0.0']), app: { name: app.name, url: app.url, taskHub: app.taskHub } }],
@@ -41,7 +41,7 @@ describe('front door during a storage stall', () => {
   });
 
   after(async () => {
-    proxy.resume();
+    await proxy.resume();
     await frontDoor?.close();
     await app?.close();
     await proxy?.close();
@@ -73,7 +73,7 @@ describe('front door during a storage stall', () => {
     assert.equal((await http(`${frontDoor.url}/admin/versions`, { headers: admin })).json<{ current: string }>().current, '1.0');
     assert.ok(proxy.stalled);
 
-    proxy.resume();
+    await proxy.resume();
     assert.equal((await http(`${frontDoor.url}/admin/instances`, { headers: admin })).status, 200);
   });
 });

@@ -7,7 +7,7 @@ import {
 import { tableCallBounds } from '../../../shared/storage/table-call-bounds.js';
 import { toStorageError } from '../../../shared/storage/table-storage-errors.js';
 import { startAzuriteForTests } from '../../fixtures/azurite.js';
-import { StallingProxy } from '../../fixtures/stalling-proxy.js';
+import { StorageFaultProxy } from '../../fixtures/storage-fault-proxy.js';
 
 const azurite = await startAzuriteForTests();
 const key = 'c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs=';
@@ -110,13 +110,12 @@ describe('table clients against Azurite over http', () => {
 });
 
 describe('table clients against a stalled Azurite', () => {
-  const stalledConnection = (proxy: StallingProxy): string => azurite.connectionString.replace(`:${azurite.port}/`, `:${proxy.port}/`);
 
   it('give up on a try that gets no answer, retry it once, and say so as STORE_UNAVAILABLE', { timeout: 60_000 }, async (t) => {
-    const proxy = await StallingProxy.start(azurite.port);
+    const proxy = await StorageFaultProxy.start(azurite.port);
     t.after(() => proxy.close());
     await createTableServiceClient(azurite.connectionString).createTable('StallCheck');
-    const table = createTableClient(stalledConnection(proxy), 'StallCheck', { tryTimeoutMs: 300 });
+    const table = createTableClient(proxy.connectionString, 'StallCheck', { tryTimeoutMs: 300 });
     await table.upsertEntity({ partitionKey: 'p', rowKey: 'r', n: 1 });
     proxy.stall();
     const before = proxy.requests;
@@ -126,14 +125,14 @@ describe('table clients against a stalled Azurite', () => {
     const mapped = toStorageError(failure, 'read the check row');
     assert.equal(mapped.code, 'STORE_UNAVAILABLE');
     assert.equal(mapped.message, 'Could not read the check row: the storage account did not answer within 0.3 s.');
-    proxy.resume();
+    await proxy.resume();
     assert.equal((await table.getEntity<{ n: number }>('p', 'r')).n, 1);
   });
 
   it('bound every try by default, also for a caller that turned retries off', { timeout: 60_000 }, async (t) => {
-    const proxy = await StallingProxy.start(azurite.port);
+    const proxy = await StorageFaultProxy.start(azurite.port);
     t.after(() => proxy.close());
-    const table = createTableClient(stalledConnection(proxy), 'StallCheck', { retryOptions: { maxRetries: 0 } });
+    const table = createTableClient(proxy.connectionString, 'StallCheck', { retryOptions: { maxRetries: 0 } });
     proxy.stall();
     const failure = await table.getEntity('p', 'r').then(() => undefined, (error: unknown) => error);
     assert.ok(proxy.stalled);

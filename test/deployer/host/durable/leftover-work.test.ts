@@ -12,10 +12,10 @@ import { baseEnvironment, startHostProcess, type HostProcess } from '../e2e/host
 import { repositoryRoot } from '../fixture-apps.js';
 import { post, startOrchestration, waitForStatus } from './fixtures/engine-harness.js';
 import { countWorkRows, readHistoryPartition, waitFor } from './fixtures/history-table.js';
-import { startStorageFaultProxy } from './fixtures/storage-fault-proxy.js';
+import { StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
 
 const azurite = await startAzuriteForTests();
-const proxy = await startStorageFaultProxy(azurite.port);
+const proxy = await StorageFaultProxy.start(azurite.port);
 after(() => proxy.close());
 const appDir = path.join(repositoryRoot, 'test', 'deployer', 'host', 'durable', 'fixtures', 'apps', 'durable-app');
 

@@ -13,7 +13,7 @@ import { baseEnvironment, startHostProcess, type HostProcess } from '../e2e/host
 import { repositoryRoot } from '../fixture-apps.js';
 import { post, startOrchestration, waitForStatus } from './fixtures/engine-harness.js';
 import { readHistoryPartition, waitFor, type HistoryPartition } from './fixtures/history-table.js';
-import { startStorageFaultProxy, type StorageFaultProxy } from './fixtures/storage-fault-proxy.js';
+import { StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
 
 const azurite = await startAzuriteForTests();
 const appDir = path.join(repositoryRoot, 'test', 'deployer', 'host', 'durable', 'fixtures', 'apps', 'durable-app');
@@ -30,7 +30,7 @@ describe('a host killed between the transactions of one checkpoint', () => {
 
   /** A host whose storage stalls once the first checkpoint in several transactions reaches its last one. */
   async function hostStallingAtLastTransaction(hub: string): Promise<{ host: HostProcess; proxy: StorageFaultProxy }> {
-    const proxy = await startStorageFaultProxy(azurite.port);
+    const proxy = await StorageFaultProxy.start(azurite.port);
     proxies.push(proxy);
     let partialSent = false;
     proxy.stallWhen((request) => {
@@ -44,7 +44,7 @@ describe('a host killed between the transactions of one checkpoint', () => {
 
   async function killInTheWindowAndRestart(hub: string, id: string, stalling: { host: HostProcess; proxy: StorageFaultProxy }): Promise<HostProcess> {
     await waitFor('the stall after a partial checkpoint', async () => {
-      await Promise.race([stalling.proxy.stalled, new Promise((resolve) => setTimeout(resolve, 50))]);
+      await Promise.race([stalling.proxy.stallBegan, new Promise((resolve) => setTimeout(resolve, 50))]);
       return (await history(hub, id)).sentinel?.['IsCheckpointComplete'] === false;
     });
     await stalling.host.kill();

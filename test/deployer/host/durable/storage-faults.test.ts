@@ -10,7 +10,7 @@ import { createTableClient } from '../../../../shared/storage/table-client-facto
 import { startAzuriteForTests } from '../../../fixtures/azurite.js';
 import { readStatus, startEngine, waitForStatus, type EngineHarness } from './fixtures/engine-harness.js';
 import { LibraryInvoker } from './fixtures/library-invoker.js';
-import { startStorageFaultProxy, type StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
+import { StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
 
 const azurite = await startAzuriteForTests();
 const api = '/runtime/webhooks/durabletask';
@@ -22,7 +22,7 @@ describe('storage faults under the durable engine', () => {
   let engine: EngineHarness;
 
   before(async () => {
-    proxy = await startStorageFaultProxy(azurite.port);
+    proxy = await StorageFaultProxy.start(azurite.port);
     const invoker = new LibraryInvoker()
       .orchestration('chain', function* (context) {
         const a = yield context.df.callActivity('echo', `${String(context.df.getInput())}-1`);
