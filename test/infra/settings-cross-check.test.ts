@@ -39,6 +39,9 @@ const frontDoorNotSet: Record<string, Reasons> = {
   'optional tuning': {
     [serveSettingNames.trustedProxies]: 'ROUTER_PUBLIC_URL is set, so the URLs the router hands out never come from X-Forwarded-Host; list the environment\'s ingress addresses to pass clients\' X-Forwarded-For on to the apps',
     [serveSettingNames.trackingStorePrefix]: 'the default prefix, as on the control plane: set both or neither',
+    [serveSettingNames.upstreamTimeout]: 'default 30 s from a request\'s arrival',
+    [serveSettingNames.connectionsPerApp]: 'default 64 connections to each app',
+    [serveSettingNames.queuePerApp]: 'default 256 requests waiting for one app',
   },
 };
 
@@ -239,6 +242,9 @@ describe('infra/ against the code', () => {
       'front door: ROUTER_PORT is set by the templates and listed as optional tuning',
       'front door: reads ROUTER_TRUSTED_PROXIES, which the templates do not set and no list explains',
       'front door: reads ROUTER_TRACKING_STORE_PREFIX, which the templates do not set and no list explains',
+      'front door: reads ROUTER_UPSTREAM_TIMEOUT, which the templates do not set and no list explains',
+      'front door: reads ROUTER_CONNECTIONS_PER_APP, which the templates do not set and no list explains',
+      'front door: reads ROUTER_QUEUE_PER_APP, which the templates do not set and no list explains',
     ]);
   });
 
