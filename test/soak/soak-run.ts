@@ -23,6 +23,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     const script = new SoakScript(stack, options.say);
     await script.run([{ kind: 'release', version: '1.0.0', expect: 'succeeded' }]);
+    await stack.routesToAVersion();
     const clients = new SoakClients(stack.frontDoorUrl);
     clients.start(options.clients, options.maxJourneys);
     options.say(`${options.clients} clients started`);

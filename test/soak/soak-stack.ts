@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
 import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { startControlPlane, type ControlPlaneProcessOptions, type RunningControlPlane } from '../../router/control-plane/control-plane-process.js';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
@@ -87,6 +89,18 @@ export class SoakStack {
     await stageAppAsVersion(fixtureApp('soak-app'), dir, version);
     if (variant === 'broken') await writeFile(path.join(dir, 'src', 'functions.js'), 'throw new Error("broken on purpose");\n');
     return dir;
+  }
+
+  /** Waits until the front door has read a map with a current version (it re-reads it every 500 ms). */
+  async routesToAVersion(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await request(`${this.frontDoorUrl}/api/version`, { headers: { 'x-functions-key': soakKeys.function } });
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+      if (Date.now() > deadline) throw new Error(`the front door does not route to a version: GET /api/version answers ${response.statusCode}`);
+      await sleep(100);
+    }
   }
 
   async killControlPlane(): Promise<void> {
