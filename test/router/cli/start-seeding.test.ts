@@ -73,7 +73,12 @@ it('never overrides a release posted while it seeds the backends file\'s version
     await sleep(100);
   }
   assert.equal(state, 'succeeded');
-  // Seeding is over (the banner is out) and the release has finished: the current version is settled.
-  const versions = (await (await request(`${url}/admin/versions`, { headers })).body.json()) as { current: string };
-  assert.equal(versions.current, '1.2');
+  // Seeding is over (the banner is out) and the release has finished: the map says 1.2 is current,
+  // and the front door shows it once it has read the map again (it polls every 500 ms).
+  let current: string | null = null;
+  while (current !== '1.2') {
+    assert.ok(performance.now() < deadline, `the current version is ${current}, not the pipeline's 1.2`);
+    current = ((await (await request(`${url}/admin/versions`, { headers })).body.json()) as { current: string | null }).current;
+    if (current !== '1.2') await sleep(100);
+  }
 });
