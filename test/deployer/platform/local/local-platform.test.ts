@@ -194,8 +194,9 @@ describe('LocalPlatform', () => {
       await fresh.close();
     }
     assert.equal((await platform.health('crashes')).healthy, true);
-    const record = JSON.parse(await readFile(path.join(platform.root, 'apps', 'crashes', 'app.json'), 'utf8')) as { down?: unknown };
-    assert.equal(record.down, undefined);
+    // The record is written once the new process serves, a moment after its first answer.
+    const down = async (): Promise<unknown> => (JSON.parse(await readFile(path.join(platform.root, 'apps', 'crashes', 'app.json'), 'utf8')) as { down?: unknown }).down;
+    await waitUntil(async () => (await down()) === undefined, 10_000, 'the record still says the app is down');
   });
 
   it('gives up on an app that crashes again and again, says why, and resume starts it once it is fixed', async () => {
