@@ -10,13 +10,14 @@ interface AppHealthView {
 
 interface VersionWithHealth {
   readonly routeKey: string;
-  readonly app: { readonly name: string; readonly health?: AppHealthView | null };
+  readonly app: { readonly name: string; readonly health?: AppHealthView | null; readonly trackingStore?: string | null };
+  readonly entities?: readonly string[] | null;
 }
 
 export async function runVersionsCommand(options: GlobalOptions): Promise<void> {
   const client = await createAdminClient(options);
   const listing = await client.get<VersionListing>('/admin/versions');
-  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing) + describeDownApps(listing.versions));
+  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing) + describeOwnTrackingStores(listing.versions) + describeDownApps(listing.versions));
 }
 
 /** One line per app the front door finds down, under the table. */
@@ -25,6 +26,16 @@ export function describeDownApps(versions: readonly VersionWithHealth[]): string
     const health = version.app.health;
     if (health?.status !== 'down') return [];
     return [`! the app of ${version.routeKey} (${version.app.name}) is down since ${health.downSince ?? '?'}: ${health.reason ?? 'no answer'}`];
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** One line per version that keeps its instances in a tracking store of its own (its entities share a name with another version's). */
+export function describeOwnTrackingStores(versions: readonly VersionWithHealth[]): string {
+  const lines = versions.flatMap((version) => {
+    const store = version.app.trackingStore;
+    if (store === undefined || store === null) return [];
+    return [`  ${version.routeKey} keeps its instances in its own tracking store ${store} (entities: ${(version.entities ?? []).join(', ') || 'none'})`];
   });
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -62,6 +62,8 @@ describe('durable entities of several versions', () => {
     const entry = findEntry(await stack.map(), '1.1');
     assert.equal(entry?.app.trackingStore, 'DurableTaskV1x1');
     assert.deepEqual(entry?.entities, ['counter']);
+    const listed = await stack.admin<{ versions: { routeKey: string; app: { trackingStore: string | null }; entities: string[] | null }[] }>('GET', '/admin/versions');
+    assert.deepEqual(listed.body.versions.map((version) => [version.routeKey, version.app.trackingStore, version.entities]), [['1.0', null, ['counter']], ['1.1', 'DurableTaskV1x1', ['counter']]]);
   });
 
   it('routes and lists the instances of the version with its own store', async () => {
