@@ -193,6 +193,9 @@ describe('LocalPlatform', () => {
     } finally {
       await fresh.close();
     }
+    // The record says it is down until the restart has finished (its durable engine runs too).
+    const recordFile = path.join(platform.root, 'apps', 'crashes', 'app.json');
+    await waitUntil(async () => (JSON.parse(await readFile(recordFile, 'utf8')) as { down?: unknown }).down === undefined, 30_000, 'the record still says the app is down');
     assert.equal((await platform.health('crashes')).healthy, true);
     // The record is written once the new process serves, a moment after its first answer.
     const down = async (): Promise<unknown> => (JSON.parse(await readFile(path.join(platform.root, 'apps', 'crashes', 'app.json'), 'utf8')) as { down?: unknown }).down;
