@@ -84,6 +84,8 @@ export class OrchestrationExecutor {
   private readonly cache = new Map<string, CachedInstance>();
   /** Executions that ended here, so late timer/activity results for them need no storage read. */
   private readonly finished = new Map<string, string>();
+  /** Instances whose last checkpoint failed without a conflict: it may have been applied all the same. */
+  private readonly unsureCheckpoints = new Set<string>();
   /**
    * Consumed messages whose deletion failed, by instance. Every checkpoint records them with the
    * ones it consumes, so that they are recognised (and deleted) if delivered again, even after a
@@ -110,14 +112,23 @@ export class OrchestrationExecutor {
       // A batch that starts an instance almost always starts a new one: assume there is no history
       // rather than read it; if there is, the checkpoint fails as a conflict and the history is read then.
       state = startsWithStart(items) ? this.assumeNew(instanceId) : await this.load(instanceId);
+      if (this.unsureCheckpoints.delete(instanceId)) this.dispatchPending(instanceId, state);
     }
     try {
       return await this.processLoaded(instanceId, state, items);
     } catch (error) {
       // Whatever the cause, the cached history may now differ from the stored one: reload next time.
       this.cache.delete(instanceId);
-      if (!(error instanceof CheckpointConflictError)) throw error;
-      return this.processLoaded(instanceId, await this.load(instanceId), items);
+      if (!(error instanceof CheckpointConflictError)) {
+        // A checkpoint given up on may still land (a stalled store applies it later): what it
+        // scheduled is dispatched when the history is read again, or its timers would never fire.
+        this.unsureCheckpoints.add(instanceId);
+        throw error;
+      }
+      // The checkpoint that came first may be this host's own, landed late: run what it scheduled.
+      const reloaded = await this.load(instanceId);
+      this.dispatchPending(instanceId, reloaded);
+      return this.processLoaded(instanceId, reloaded, items);
     }
   }
 

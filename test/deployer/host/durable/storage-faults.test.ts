@@ -29,6 +29,11 @@ describe('storage faults under the durable engine', () => {
         const b = yield context.df.callActivity('echo', `${String(a)}-2`);
         return b;
       })
+      .orchestration('nap', function* (context) {
+        const stamped = yield context.df.callActivity('echo', context.df.getInput());
+        yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 300));
+        return stamped;
+      })
       .activity('echo', (input: unknown) => input);
     engine = await startEngine({
       invoker,
@@ -42,7 +47,7 @@ describe('storage faults under the durable engine', () => {
     await proxy?.close();
   });
 
-  const start = (id: string, input: string): Promise<Response> => fetch(`${engine.url}${api}/orchestrators/chain/${id}`, {
+  const start = (id: string, input: string, orchestrator = 'chain'): Promise<Response> => fetch(`${engine.url}${api}/orchestrators/${orchestrator}/${id}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input), signal: AbortSignal.timeout(hangingMs),
   });
 
@@ -92,5 +97,18 @@ describe('storage faults under the durable engine', () => {
     }
     assert.equal(types.filter((type) => type === 'TaskCompleted').length, 2, types.join(','));
     assert.equal(types.filter((type) => type === 'ExecutionStarted').length, 1, types.join(','));
+  });
+
+  it('fires the timer of a checkpoint given up on that the stalled store applied later', async () => {
+    proxy.stallWhen((request) => request.includes('$batch') && request.includes('TimerCreated'));
+    const answer = await start('late-timer', 'n', 'nap');
+    assert.equal(answer.status, 202, await answer.clone().text());
+    await proxy.stallBegan;
+    // Beyond the engine's 15 s bound: the checkpoint fails, and lands once the store answers again.
+    await new Promise((resolve) => setTimeout(resolve, 17_000));
+    await proxy.resume();
+    const status = await waitForStatus(engine.url, 'late-timer', undefined, hangingMs);
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.equal(status.output, 'n');
   });
 });
