@@ -112,7 +112,7 @@ export class OrchestrationExecutor {
       // A batch that starts an instance almost always starts a new one: assume there is no history
       // rather than read it; if there is, the checkpoint fails as a conflict and the history is read then.
       state = startsWithStart(items) ? this.assumeNew(instanceId) : await this.load(instanceId);
-      if (this.unsureCheckpoints.delete(instanceId)) this.dispatchPending(instanceId, state);
+      if (this.unsureCheckpoints.delete(instanceId)) await this.catchUpWith(instanceId, state);
     }
     try {
       return await this.processLoaded(instanceId, state, items);
@@ -125,11 +125,21 @@ export class OrchestrationExecutor {
         this.unsureCheckpoints.add(instanceId);
         throw error;
       }
-      // The checkpoint that came first may be this host's own, landed late: run what it scheduled.
+      // The checkpoint that came first may be this host's own, landed late.
       const reloaded = await this.load(instanceId);
-      this.dispatchPending(instanceId, reloaded);
+      await this.catchUpWith(instanceId, reloaded);
       return this.processLoaded(instanceId, reloaded, items);
     }
+  }
+
+  /**
+   * A checkpoint this host gave up on may have landed after all: its Instances row update and
+   * dispatch never happened. As after a restart, the row is made to say what the history says
+   * and what the history schedules and has not answered is run.
+   */
+  private async catchUpWith(instanceId: string, state: CachedInstance): Promise<void> {
+    await this.reconcileRow(instanceId, state);
+    this.dispatchPending(instanceId, state);
   }
 
   private assumeNew(instanceId: string): CachedInstance {

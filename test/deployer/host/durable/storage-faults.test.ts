@@ -111,4 +111,17 @@ describe('storage faults under the durable engine', () => {
     assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
     assert.equal(status.output, 'n');
   });
+
+  it('shows an instance completed whose completing checkpoint the stalled store applied after it was given up on', async () => {
+    proxy.stallWhen((request) => request.includes('$batch') && request.includes('ExecutionCompleted'));
+    const answer = await start('late-completion', 'c', 'nap');
+    assert.equal(answer.status, 202, await answer.clone().text());
+    await proxy.stallBegan;
+    // Beyond the engine's 15 s bound: the checkpoint fails, and lands once the store answers again.
+    await new Promise((resolve) => setTimeout(resolve, 17_000));
+    await proxy.resume();
+    const status = await waitForStatus(engine.url, 'late-completion', undefined, hangingMs);
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.equal(status.output, 'c');
+  });
 });
