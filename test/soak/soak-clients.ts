@@ -120,9 +120,14 @@ export class SoakClients {
         header = undefined;
         continue;
       }
-      // An earlier attempt whose answer was lost may have started it (a second start then fails in the app).
+      // An earlier attempt whose answer was lost may have started it (a second start then fails in the app):
+      // look until the router can say whether it exists.
       if (attempt > 0 || answer.status !== 503) {
-        const status = await this.#status(id);
+        let status = await this.#status(id);
+        while (status === undefined && !mayRetry(answer) && Date.now() < deadline) {
+          await sleep(500);
+          status = await this.#status(id);
+        }
         if (status !== undefined && status !== 'missing') return true;
       }
       if (!mayRetry(answer) || Date.now() > deadline) return this.#giveUp('start', answer, false);

@@ -68,7 +68,8 @@ export function createHttpStreamInvoker(options: HttpStreamInvokerOptions): Http
     const declared = Number(request.headers['content-length'] ?? -1);
     if (declared > options.bodyLimit) throw bodyTooLarge(options.bodyLimit, 'a request to this app');
     const limit: { breached?: RouterError } = {};
-    const body = cappedBody(request.body as Readable | undefined, options.bodyLimit, limit);
+    const payload = request.body as Readable | undefined;
+    const body = cappedBody(payload, options.bodyLimit, limit);
     const abort = new AbortController();
     const client = { gone: false };
     reply.raw.once('close', () => {
@@ -98,6 +99,13 @@ export function createHttpStreamInvoker(options: HttpStreamInvokerOptions): Http
       outcome = waited ?? outcome;
     }
     if (outcome.kind === 'response') {
+      if (payload !== undefined && body !== undefined && !request.raw.complete && request.headers['content-length'] === undefined) {
+        // The function answered without reading the rest: end the chunked body now. Sending on
+        // would have the worker's server close a connection it has unread bytes on (a reset,
+        // which can drop the answer on its way back).
+        payload.unpipe(body);
+        body.end();
+      }
       void invoked.then((settled) => {
         if (settled.kind !== 'invocation failed') return;
         // A response already under way is cut off rather than left hanging.
@@ -127,7 +135,7 @@ export function createHttpStreamInvoker(options: HttpStreamInvokerOptions): Http
   return { answer, close: () => agent.close() };
 }
 
-function cappedBody(payload: Readable | undefined, limit: number, state: { breached?: RouterError }): Readable | undefined {
+function cappedBody(payload: Readable | undefined, limit: number, state: { breached?: RouterError }): CappedBody | undefined {
   if (payload === undefined) return undefined;
   const capped = new CappedBody(limit, 'a request to this app');
   capped.once('error', (error) => {
