@@ -129,6 +129,11 @@ export class SoakClients {
           status = await this.#status(id);
         }
         if (status !== undefined && status !== 'missing') return true;
+        // Confirmed not started (the app failed it, e.g. killed under it): starting it again is safe with its own id.
+        if (status === 'missing' && answer.status === 500 && Date.now() < deadline) {
+          await sleep(retryDelay(answer, attempt));
+          continue;
+        }
       }
       if (!mayRetry(answer) || Date.now() > deadline) return this.#giveUp('start', answer, false);
       await sleep(retryDelay(answer, attempt));
