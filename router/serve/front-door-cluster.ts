@@ -4,6 +4,7 @@
  * front doors behind a load balancer do, so none depends on another. The primary replaces a
  * worker that dies, and on SIGTERM or SIGINT lets every worker finish its requests and exits.
  */
+import { CrashRestarts, defaultCrashRestartPolicy, type CrashRestartPolicy } from '../../deployer/platform/local/crash-restarts.js';
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { RunningFrontDoor } from '../front-door/serve-front-door.js';
@@ -16,9 +17,12 @@ export interface ServingFrontDoor {
 }
 
 const signals = ['SIGTERM', 'SIGINT'] as const;
-const restartDelayMs = { first: 500, max: 30_000 };
-/** A worker that lived this long before dying was not crash-looping: its replacement starts at once. */
-const healthyLifetimeMs = 10_000;
+/**
+ * The platform's rule for crashed apps, for workers: one that lived a while is replaced at once,
+ * one that died soon after starting after a doubling delay. The cluster never gives up on its own
+ * (it fails when every worker died young).
+ */
+const workerRestarts: CrashRestartPolicy = { ...defaultCrashRestartPolicy, firstDelayMs: 1_000, maxQuickCrashes: Number.POSITIVE_INFINITY };
 
 /**
  * In a cluster worker: serve the front door `start` builds (listening on the cluster's shared
@@ -51,7 +55,7 @@ export async function serveAsWorker(start: () => Promise<RunningFrontDoor>, logg
 export async function serveWithWorkers(options: { readonly workers: number; readonly host: string; readonly logger: Logger }): Promise<ServingFrontDoor> {
   const { workers, host: configuredHost, logger } = options;
   let stopping = false;
-  let delayMs = restartDelayMs.first;
+  const restarts = new CrashRestarts(workerRestarts);
   const startedAt = new Map<Worker, number>();
   let settleStopped: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((resolve) => {
@@ -81,14 +85,14 @@ export async function serveWithWorkers(options: { readonly workers: number; read
         return;
       }
       logger.error({ worker: worker.process.pid, code, signal }, 'a front door worker died; starting another');
-      if (startedAt.size === 0 && lived < healthyLifetimeMs) {
+      if (startedAt.size === 0 && lived < workerRestarts.healthyLifetimeMs) {
         // Every worker is gone soon after starting: the same fault would kill the next ones too.
         reject(new Error(`every front door worker exited (the last with code ${String(code)}); see the log above`));
       }
-      delayMs = lived >= healthyLifetimeMs ? restartDelayMs.first : Math.min(delayMs * 2, restartDelayMs.max);
+      const decision = restarts.crashed(lived);
       setTimeout(() => {
         if (!stopping) fork();
-      }, lived >= healthyLifetimeMs ? 0 : delayMs).unref();
+      }, decision.restart ? decision.delayMs : 0).unref();
     });
   });
 

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.
 import { startControlPlane, type ControlPlaneProcessOptions, type RunningControlPlane } from '../../router/control-plane/control-plane-process.js';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
 import { fixtureApp, repositoryRoot } from '../deployer/host/fixture-apps.js';
+import { processesRunningFrom } from '../fixtures/process-tree.js';
 import { StorageFaultProxy } from '../fixtures/storage-fault-proxy.js';
 
 export const soakKeys = {
@@ -132,20 +133,7 @@ export class SoakStack {
 
   /** The processes of the local host running the app (found by its folder in their command lines). */
   async appProcesses(appName: string): Promise<number[]> {
-    const folder = path.join(this.#controlPlaneOptions.platformRoot, 'apps', appName);
-    const pids: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let commandLine: string;
-      try {
-        commandLine = await readFile(path.join('/proc', entry, 'cmdline'), 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') continue;
-        throw error;
-      }
-      if (commandLine.split('\0').some((part) => part.startsWith(folder))) pids.push(Number(entry));
-    }
-    return pids;
+    return processesRunningFrom(path.join(this.#controlPlaneOptions.platformRoot, 'apps', appName));
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { serveFrontDoor } from '../../../router/front-door/serve-front-door.js';
 import { MemoryVersionMapStore } from '../../../shared/stores/memory-version-map-store.js';
@@ -15,6 +14,7 @@ import { testRouterKeys } from '../../fixtures/router-keys.js';
 import { FakeFunctionApp } from './fixtures/fake-function-app.js';
 import { http, type HttpResult } from './fixtures/http-client.js';
 import { versionEntry } from './fixtures/version-maps.js';
+import { eventually } from '../../fixtures/eventually.js';
 
 const appEntry = fileURLToPath(new URL('./fixtures/app-process.js', import.meta.url));
 const adminKey = 'app-health-admin-key';
@@ -32,18 +32,9 @@ async function startAppProcess(port = 0): Promise<{ child: ChildProcess; url: st
   return { child, url };
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
+
+/** Probes run every 2 s and need two failures: a change shows within a few of them. */
+const within = (check: () => Promise<void>): Promise<void> => eventually(check, 15_000, 50);
 
 interface AppView { name: string; health: { status: string; downSince: string | null; reason: string | null } | null }
 
@@ -69,12 +60,12 @@ describe('app health', () => {
     });
     const versions = (): Promise<HttpResult> => http(`${frontDoor.url}/admin/versions`, { headers: ['authorization', `Bearer ${adminKey}`] });
     try {
-      await eventually(async () => assert.equal(appOf(await versions(), '1.0').health?.status, 'up'));
+      await within(async () => assert.equal(appOf(await versions(), '1.0').health?.status, 'up'));
       assert.equal((await http(`${frontDoor.url}/readyz`)).status, 200);
       assert.equal(appOf(await versions(), '0.8').health, null, 'a decommissioned version\'s app is not probed');
 
       current.child.kill('SIGKILL');
-      await eventually(async () => {
+      await within(async () => {
         const ready = await http(`${frontDoor.url}/readyz`);
         assert.equal(ready.status, 503);
         assert.match(ready.json<{ reason: string }>().reason, /^the app of the current version 1\.0 \(app-1-0\) has not answered since \S+ \(ECONNREFUSED\)$/);
@@ -86,12 +77,12 @@ describe('app health', () => {
 
       // Restarted on its URL, as the platform's supervisor does.
       await startAppProcess(Number(new URL(current.url).port));
-      await eventually(async () => assert.equal((await http(`${frontDoor.url}/readyz`)).status, 200));
+      await within(async () => assert.equal((await http(`${frontDoor.url}/readyz`)).status, 200));
       assert.deepEqual(appOf(await versions(), '1.0').health, { status: 'up', downSince: null, reason: null });
 
       // Another version's app being down shows in the list, and readiness stays.
       await other.close();
-      await eventually(async () => assert.equal(appOf(await versions(), '0.9').health?.status, 'down'));
+      await within(async () => assert.equal(appOf(await versions(), '0.9').health?.status, 'down'));
       assert.equal((await http(`${frontDoor.url}/readyz`)).status, 200);
     } finally {
       await frontDoor.close();

@@ -18,6 +18,7 @@ import { FakeFunctionApp, patternBytes, type InstanceRecorder } from './fixtures
 import { failureOf, http, open, type HttpOptions, type HttpResult } from './fixtures/http-client.js';
 import { capturingLogger } from './fixtures/log-capture.js';
 import { createTrackingReader, createVersionMapStore, instanceRows } from './fixtures/stores.js';
+import { eventually } from '../../fixtures/eventually.js';
 
 const adminKey = 'front-door-test-admin-key';
 const durable = '/runtime/webhooks/durabletask';
@@ -47,18 +48,6 @@ function errorCode(result: HttpResult): string {
   return result.json<{ error: { code: string } }>().error.code;
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
 
 function sha256(...parts: Buffer[]): string {
   const hash = createHash('sha256');

@@ -4,7 +4,7 @@
  * in the Functions host. Pure: no I/O.
  */
 import { RouterError } from '../../../../shared/errors/router-error.js';
-import { defaultTrackingStoreNamePrefix, trackingTableNames, type TrackingTableNames } from '../../../../shared/tracking-store/tracking-store-schema.js';
+import { defaultTrackingStoreNamePrefix, trackingStorePrefixPattern, trackingTableNames, type TrackingTableNames } from '../../../../shared/tracking-store/tracking-store-schema.js';
 
 const defaultHubName = 'TestHubName';
 const defaultConnectionName = 'AzureWebJobsStorage';
@@ -42,7 +42,7 @@ export function parseDurableTaskSettings(section: Readonly<Record<string, unknow
     ?? stringAt(durable, 'azureStorageConnectionStringName') ?? defaultConnectionName;
   const trackingConnection = stringAt(provider, 'trackingStoreConnectionName') ?? stringAt(provider, 'trackingStoreConnectionStringName');
   const prefix = stringAt(provider, 'trackingStoreNamePrefix') ?? defaultTrackingStoreNamePrefix;
-  if (trackingConnection !== undefined && !/^[A-Za-z][A-Za-z0-9]{0,49}$/.test(prefix)) {
+  if (trackingConnection !== undefined && !trackingStorePrefixPattern.test(prefix)) {
     throw new RouterError('INVALID_CONFIGURATION', `host.json durableTask.storageProvider.trackingStoreNamePrefix "${prefix}" must be letters and digits, starting with a letter.`);
   }
   return {

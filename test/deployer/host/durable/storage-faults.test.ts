@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { devStorageConnectionString } from '../../../../shared/storage/azurite.js';
 import { createTableClient } from '../../../../shared/storage/table-client-factory.js';
 import { startAzuriteForTests } from '../../../fixtures/azurite.js';
-import { readStatus, startEngine, waitForStatus, type EngineHarness } from './fixtures/engine-harness.js';
+import { readStatus, startEngine, waitForStatus, type EngineHarness, type StatusBody } from './fixtures/engine-harness.js';
 import { LibraryInvoker } from './fixtures/library-invoker.js';
 import { StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
 
@@ -99,28 +99,25 @@ describe('storage faults under the durable engine', () => {
     assert.equal(types.filter((type) => type === 'ExecutionStarted').length, 1, types.join(','));
   });
 
-  it('fires the timer of a checkpoint given up on that the stalled store applied later', async () => {
-    proxy.stallWhen((request) => request.includes('$batch') && request.includes('TimerCreated'));
-    const answer = await start('late-timer', 'n', 'nap');
+  /** Stalls the store under the checkpoint that writes `eventType` beyond the engine's 15 s bound; it lands once the store answers again. */
+  async function napThroughLateCheckpoint(id: string, input: string, eventType: string): Promise<StatusBody> {
+    proxy.stallWhen((request) => request.includes('$batch') && request.includes(eventType));
+    const answer = await start(id, input, 'nap');
     assert.equal(answer.status, 202, await answer.clone().text());
     await proxy.stallBegan;
-    // Beyond the engine's 15 s bound: the checkpoint fails, and lands once the store answers again.
     await new Promise((resolve) => setTimeout(resolve, 17_000));
     await proxy.resume();
-    const status = await waitForStatus(engine.url, 'late-timer', undefined, hangingMs);
+    return waitForStatus(engine.url, id, undefined, hangingMs);
+  }
+
+  it('fires the timer of a checkpoint given up on that the stalled store applied later', async () => {
+    const status = await napThroughLateCheckpoint('late-timer', 'n', 'TimerCreated');
     assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
     assert.equal(status.output, 'n');
   });
 
   it('shows an instance completed whose completing checkpoint the stalled store applied after it was given up on', async () => {
-    proxy.stallWhen((request) => request.includes('$batch') && request.includes('ExecutionCompleted'));
-    const answer = await start('late-completion', 'c', 'nap');
-    assert.equal(answer.status, 202, await answer.clone().text());
-    await proxy.stallBegan;
-    // Beyond the engine's 15 s bound: the checkpoint fails, and lands once the store answers again.
-    await new Promise((resolve) => setTimeout(resolve, 17_000));
-    await proxy.resume();
-    const status = await waitForStatus(engine.url, 'late-completion', undefined, hangingMs);
+    const status = await napThroughLateCheckpoint('late-completion', 'c', 'ExecutionCompleted');
     assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status));
     assert.equal(status.output, 'c');
   });
