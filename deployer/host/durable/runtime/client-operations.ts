@@ -87,12 +87,16 @@ export class ClientOperations {
           details: { instanceId: id, taskHubName: existing.taskHubName },
         });
       }
-      if (existing !== undefined && !terminalStatuses.includes(existing.runtimeStatus)) {
+      if (existing !== undefined && !terminalStatuses.includes(existing.runtimeStatus) && !this.options.store.isRetractedStart(id, existing)) {
         throw new RouterError('INSTANCE_EXISTS', `An orchestration instance with id "${id}" is already ${existing.runtimeStatus.toLowerCase()}.`, {
           details: { instanceId: id, runtimeStatus: existing.runtimeStatus },
         });
       }
       written = existing === undefined ? await this.options.store.createInstance(id, row) : await this.options.store.replaceInstance(id, row, existing.etag);
+      // The retraction may have deleted the late row between the read and the replace.
+      if (written === undefined && existing !== undefined && this.options.store.isRetractedStart(id, existing)) {
+        written = await this.options.store.createInstance(id, row);
+      }
     }
     if (written === undefined) {
       throw new RouterError('INSTANCE_EXISTS', `An orchestration instance with id "${id}" was started by someone else at the same time.`, {

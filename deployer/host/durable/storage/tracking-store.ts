@@ -72,6 +72,9 @@ const instanceColumns = [
 ];
 
 export class TrackingStore {
+  /** Starts answered as failed whose Pending row may still land: instance id → execution id. */
+  readonly #retracting = new Map<string, string>();
+
   private constructor(
     private readonly instances: TableClient,
     private readonly history: TableClient,
@@ -145,7 +148,9 @@ export class TrackingStore {
     const settleMs = 10_000;
     const giveUpAt = Date.now() + 5 * 60_000;
     let answeringSince: number | undefined;
+    this.#retracting.set(instanceId, executionId);
     const check = async (): Promise<boolean> => {
+      if (this.#retracting.get(instanceId) !== executionId) return true;
       const row = await this.readInstance(instanceId);
       answeringSince ??= Date.now();
       if (row !== undefined && row.executionId === executionId) {
@@ -158,14 +163,30 @@ export class TrackingStore {
     };
     const next = (): void => {
       if (Date.now() > giveUpAt) {
+        this.#forgetRetraction(instanceId, executionId);
         logger.error({ instanceId }, 'Gave up watching for the row of a failed start: if it appears as Pending, it will run');
         return;
       }
       setTimeout(() => {
-        check().then((done) => { if (!done) next(); }, () => next());
+        check().then((done) => {
+          if (done) this.#forgetRetraction(instanceId, executionId);
+          else next();
+        }, () => next());
       }, 500).unref();
     };
     next();
+  }
+
+  /**
+   * Whether `row` is the late Pending row of a start this store is retracting: a new start of the
+   * same id may replace it (the client retried the start it was told had failed).
+   */
+  isRetractedStart(instanceId: string, row: Pick<InstanceState, 'executionId' | 'runtimeStatus'>): boolean {
+    return row.runtimeStatus === 'Pending' && this.#retracting.get(instanceId) === row.executionId;
+  }
+
+  #forgetRetraction(instanceId: string, executionId: string): void {
+    if (this.#retracting.get(instanceId) === executionId) this.#retracting.delete(instanceId);
   }
 
   /** Sets the given columns, creating the row if needed. */

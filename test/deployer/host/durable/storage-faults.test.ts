@@ -74,6 +74,34 @@ describe('storage faults under the durable engine', () => {
     assert.equal((await waitForStatus(engine.url, 'stalled-start')).output, 'again-1-2');
   });
 
+  it('lets a client retry a start answered 503 whose row landed late, before the engine removed it', async () => {
+    proxy.stall();
+    let answer: Response;
+    try {
+      answer = await start('late-retry', 'first');
+    } finally {
+      // The engine's removal of the late row must not win the race this test is about.
+      proxy.resetWhen((request) => request.startsWith('DELETE ') && request.includes("PartitionKey='late-retry'"));
+      await proxy.resume();
+    }
+    assert.equal(answer.status, 503, await answer.clone().text());
+    const instances = createTableClient(azurite.connectionString, 'FaultHubInstances');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const row = await instances.getEntity<{ RuntimeStatus?: string }>('late-retry', '').catch(() => undefined);
+      if (row?.RuntimeStatus === 'Pending') break;
+      if (Date.now() > deadline) assert.fail('the stalled start\'s row never reached the store');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    try {
+      const retried = await start('late-retry', 'second');
+      assert.equal(retried.status, 202, await retried.text());
+    } finally {
+      proxy.resetWhen(undefined);
+    }
+    assert.equal((await waitForStatus(engine.url, 'late-retry')).output, 'second-1-2');
+  });
+
   it('retries a start whose answer was lost, and finds its own row instead of answering 409', async () => {
     const lost = proxy.loseAnswerTo(/^POST \/devstoreaccount1\/FaultHubInstances /);
     const answer = await start('lost-create', 'y');
