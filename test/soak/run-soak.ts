@@ -3,7 +3,7 @@
  * purpose, on this machine (loopback only), bounded in time and journeys. Prints what it did and
  * found; exits 1 when it broke the promise (a failed request a client could not have avoided, a
  * lost or doubled orchestration or event, one that finished on another version).
- *   --short              every kind of step once (about a minute)
+ *   --short              every kind of step once, the course `npm test` runs (about a minute)
  *   --clients <n>        concurrent clients (default 8)
  *   --max-journeys <n>   at most this many orchestrations (default 5000)
  */

@@ -188,7 +188,7 @@ export const fullSoak: readonly SoakStep[] = [
   { kind: 'pause', ms: 10_000 },
 ];
 
-/** The short course (`--short`): every kind of step once, in about a minute. */
+/** The short course (`--short`, and `npm test`): every kind of step once, in about a minute. */
 export const shortSoak: readonly SoakStep[] = [
   { kind: 'pause', ms: 3_000 },
   { kind: 'release', version: '1.0.1', expect: 'succeeded' },
