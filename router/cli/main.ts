@@ -9,6 +9,7 @@ import { runCurrentCommand, runDecommissionCommand, runDrainCommand } from './co
 import { runVersionsCommand } from './commands/versions-command.js';
 import { cliVersion } from './cli-version.js';
 import { describeFailure, type GlobalOptions } from './global-options.js';
+import { releaseStrategies } from '../../shared/versions/release-strategy.js';
 
 const program = new Command()
   .name('durable-router')
@@ -54,7 +55,7 @@ program
 adminCommand('release <version>')
   .description('release a version: a new major.minor gets its own app, a patch is deployed onto its major.minor\'s app')
   .requiredOption('--package <dir|zip|url>', 'the app: a directory (zipped and uploaded), a zip (uploaded), or an https URL the router downloads')
-  .addOption(new Option('--strategy <strategy>', 'how the release is made').choices(['app-routing', 'versioned-names', 'slot-swap']))
+  .addOption(new Option('--strategy <strategy>', 'how the release is made').choices([...releaseStrategies]))
   .option('--no-promote', 'leave the current version as it is (a new major.minor is released active beside it)')
   .option('--wait', 'follow the release to its end: progress, then exit 0 on success, 1 on failure (default when stdout is a terminal)')
   .option('--no-wait', 'print the release id and its status URL, and return at once (default when stdout is not a terminal)')

@@ -55,6 +55,7 @@ export const errorCatalogue = {
   RELEASE_NOT_FOUND: { status: 404, message: 'No release has that id.' },
   RELEASE_IN_PROGRESS: { status: 409, message: 'A release of that major.minor is already in progress; wait for it to finish.' },
   STRATEGY_NOT_AVAILABLE: { status: 400, message: 'That release strategy is not available yet: use app-routing.' },
+  STRATEGY_CONFLICT: { status: 409, message: 'A patch must be released with the strategy its major.minor was released with.' },
   CONTROL_PLANE_UNAVAILABLE: { status: 503, message: 'The control plane could not be reached: releases and version changes cannot be made now (routing is not affected).' },
   CONTROL_PLANE_TIMEOUT: { status: 504, message: 'The control plane did not answer in time: the change may or may not have been made; check before retrying (routing is not affected).' },
   PACKAGE_DOWNLOAD_FAILED: { status: 502, message: 'The release package could not be downloaded.' },

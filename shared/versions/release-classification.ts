@@ -1,5 +1,6 @@
 import { RouterError } from '../errors/router-error.js';
 import { compareRouteKeys, compareVersions, parseVersion, routeKeyOf, type Version } from './semantic-version.js';
+import { defaultReleaseStrategy, type ReleaseStrategy } from './release-strategy.js';
 import type { RouteKey, VersionEntry, VersionMap } from './version-map.js';
 
 /**
@@ -18,10 +19,12 @@ export type ReleaseClassification =
  * - a release of a decommissioned major.minor (VERSION_DECOMMISSIONED): its app is gone but its
  *   finished instances are still answered under its key, so a new app there would mix two
  *   histories; release it as a new major.minor instead;
- * - a release of a major.minor still provisioning (VERSION_STATE_CONFLICT).
+ * - a release of a major.minor still provisioning (VERSION_STATE_CONFLICT);
+ * - given `strategy`, a patch released with another strategy than its major.minor was
+ *   (STRATEGY_CONFLICT): each strategy keeps versions apart its own way, and they do not mix.
  * A major.minor whose provisioning failed may be released again (any version): it is provisioned anew.
  */
-export function classifyRelease(map: VersionMap, version: Version | string): ReleaseClassification {
+export function classifyRelease(map: VersionMap, version: Version | string, strategy?: ReleaseStrategy): ReleaseClassification {
   const parsed = typeof version === 'string' ? parseVersion(version) : version;
   const routeKey = routeKeyOf(parsed);
   const entry = map.versions.find((candidate) => candidate.routeKey === routeKey);
@@ -45,6 +48,14 @@ export function classifyRelease(map: VersionMap, version: Version | string): Rel
     );
   }
   refuseNotNewer(entry, parsed.text);
+  const released = entry.strategy ?? defaultReleaseStrategy;
+  if (strategy !== undefined && strategy !== released) {
+    throw new RouterError(
+      'STRATEGY_CONFLICT',
+      `Cannot release ${parsed.text} with ${strategy}: ${routeKey} was released with ${released}, and its patches keep that strategy. Release it with --strategy ${released}, or release a new major.minor to change strategy.`,
+      { details: { routeKey, strategy: released, requested: strategy } },
+    );
+  }
   return { kind: 'patch', routeKey, version: parsed.text, previous: entry.latest };
 }
 

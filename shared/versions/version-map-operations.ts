@@ -2,6 +2,7 @@ import { RouterError } from '../errors/router-error.js';
 import { classifyRelease } from './release-classification.js';
 import { compareRouteKeys } from './semantic-version.js';
 import { checkTransition } from './version-lifecycle.js';
+import type { ReleaseStrategy } from './release-strategy.js';
 import type { AppRef, InstanceCounts, RouteKey, VersionEntry, VersionMap, VersionState } from './version-map.js';
 
 /*
@@ -16,7 +17,7 @@ export function findEntry(map: VersionMap, routeKey: RouteKey): VersionEntry | u
 }
 
 /** Adds the app of a new major.minor as `provisioning` (replacing a failed attempt at it). */
-export function registerProvisioning(map: VersionMap, release: { version: string; app: AppRef; at: string }): VersionMap {
+export function registerProvisioning(map: VersionMap, release: { version: string; app: AppRef; at: string; strategy?: ReleaseStrategy }): VersionMap {
   const classification = classifyRelease(map, release.version);
   if (classification.kind !== 'breaking') {
     throw new RouterError(
@@ -31,6 +32,7 @@ export function registerProvisioning(map: VersionMap, release: { version: string
     versions: [classification.version],
     latest: classification.version,
     app: release.app,
+    ...(release.strategy === undefined ? {} : { strategy: release.strategy }),
     createdAt: release.at,
   };
   const others = map.versions.filter((existing) => existing.routeKey !== entry.routeKey);

@@ -1,4 +1,5 @@
 /** The version map: which Function App serves each breaking version (major.minor). Pure data. */
+import type { ReleaseStrategy } from './release-strategy.js';
 
 export const versionStates = ['provisioning', 'active', 'draining', 'drained', 'decommissioned', 'failed'] as const;
 export type VersionState = (typeof versionStates)[number];
@@ -35,6 +36,8 @@ export interface VersionEntry {
   readonly versions: readonly string[];
   readonly latest: string;
   readonly app: AppRef;
+  /** How its versions are released; absent: app-routing (entries from before strategies were recorded). */
+  readonly strategy?: ReleaseStrategy | undefined;
   readonly createdAt: string;
   readonly drainedAt?: string | undefined;
   readonly decommissionedAt?: string | undefined;

@@ -8,6 +8,7 @@ export interface VersionListing {
     readonly versions: readonly string[];
     readonly latest: string;
     readonly app: { readonly name: string; readonly url: string };
+    readonly strategy?: string | null;
     readonly createdAt: string;
     readonly instances?: { readonly running: number; readonly pending: number } | null;
   }[];
@@ -15,11 +16,12 @@ export interface VersionListing {
 
 export function renderVersionTable(listing: VersionListing): string {
   if (listing.versions.length === 0) return 'No versions registered yet.\n';
-  const header = ['', 'VERSION', 'STATE', 'LATEST', 'DEPLOYED', 'APP', 'URL', 'RUNNING', 'PENDING'];
+  const header = ['', 'VERSION', 'STATE', 'STRATEGY', 'LATEST', 'DEPLOYED', 'APP', 'URL', 'RUNNING', 'PENDING'];
   const rows = listing.versions.map((v) => [
     v.routeKey === listing.current ? '*' : '',
     v.routeKey,
     v.state,
+    v.strategy ?? 'app-routing',
     v.latest,
     v.versions.join(', '),
     v.app.name,

@@ -3,6 +3,7 @@
  * retry), it finds its work done and does not repeat it — the platform's operations are
  * idempotent by app name, deploys skip a package already running, map changes check first.
  */
+import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 import { createHash } from 'node:crypto';
 import type { AppHealth } from '../../../deployer/platform/platform.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
@@ -28,6 +29,8 @@ export interface ReleasePlan {
   readonly version: string;
   readonly appName: string;
   readonly taskHub: string;
+  /** A breaking release: how it is released (absent in plans made before strategies were recorded). */
+  readonly strategy?: ReleaseStrategy;
   /** A patch: the version it follows. */
   readonly previous?: string;
 }
@@ -37,10 +40,10 @@ export interface PromotionResult {
   readonly draining: readonly RouteKey[];
 }
 
-async function plan(input: { version: string }): Promise<ReleasePlan> {
+async function plan(input: { version: string; strategy?: ReleaseStrategy }): Promise<ReleasePlan> {
   const runtime = controlPlaneRuntime();
   const { map } = await runtime.store.read();
-  const classification = classifyRelease(map, input.version);
+  const classification = classifyRelease(map, input.version, input.strategy);
   if (classification.kind === 'breaking') {
     return {
       kind: 'breaking',
@@ -48,6 +51,7 @@ async function plan(input: { version: string }): Promise<ReleasePlan> {
       version: classification.version,
       appName: appNameFor(classification.routeKey, runtime.settings.appNamePrefix),
       taskHub: taskHubNameFor(classification.routeKey, runtime.settings.routerId),
+      ...(input.strategy === undefined ? {} : { strategy: input.strategy }),
     };
   }
   // A patch goes onto the app its major.minor already has, whatever it is called.
@@ -66,7 +70,7 @@ async function provision(input: { plan: ReleasePlan }): Promise<{ url: string }>
   }
   const app = await platform.provision({ appName: release.appName, routeKey: release.routeKey, version: release.version });
   const at = new Date().toISOString();
-  await runtime.store.update((map) => registerReleaseApp(map, { version: release.version, app: { name: app.name, url: app.url, taskHub: release.taskHub }, at }));
+  await runtime.store.update((map) => registerReleaseApp(map, { version: release.version, app: { name: app.name, url: app.url, taskHub: release.taskHub }, at, ...(release.strategy === undefined ? {} : { strategy: release.strategy }) }));
   return { url: app.url };
 }
 

@@ -53,7 +53,7 @@ export async function startRelease(request: HttpRequest, context: InvocationCont
     await claimRouteKey(runtime, client, claim, context);
     let sha256: string | undefined;
     try {
-      classifyRelease((await runtime.store.read()).map, release.version);
+      classifyRelease((await runtime.store.read()).map, release.version, release.strategy);
       const taken = await runtime.intake.takeIn(await packageSource(request, release, upload), release.version);
       sha256 = taken.sha256;
       await runtime.packages.keep(taken);

@@ -30,7 +30,7 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
 
   try {
     report('validating');
-    plan = yield* callActivity<ReleasePlan>(context, activityNames.plan, { version: input.version });
+    plan = yield* callActivity<ReleasePlan>(context, activityNames.plan, { version: input.version, strategy: input.strategy });
     if (plan.kind === 'breaking') {
       report('provisioning');
       yield* callActivity(context, activityNames.provision, { plan });

@@ -4,7 +4,7 @@
  */
 import type { RouteKey } from '../../../shared/versions/version-map.js';
 import type { ErrorBody } from '../durable/outcome.js';
-import type { ReleaseStrategy } from './release-request.js';
+import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 
 export const releaseSteps = [
   'validating', 'provisioning', 'configuring', 'deploying', 'waiting-for-health', 'isolating-entities', 'recording', 'promoting', 'starting-drain',

@@ -4,12 +4,11 @@
  */
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { parseVersion, routeKeyOf } from '../../../shared/versions/semantic-version.js';
+import { defaultReleaseStrategy, isReleaseStrategy, releaseStrategies, type ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 import type { RouteKey } from '../../../shared/versions/version-map.js';
 import { assertSettings } from '../../../deployer/platform/platform-input.js';
 import { routerOwnedSettingClashes } from '../../app-configuration/app-settings.js';
 
-const releaseStrategies = ['app-routing', 'versioned-names', 'slot-swap'] as const;
-export type ReleaseStrategy = (typeof releaseStrategies)[number];
 /** The strategies this version of the control plane can release with. */
 const availableStrategies: readonly ReleaseStrategy[] = ['app-routing'];
 
@@ -66,15 +65,13 @@ function build(version: unknown, strategy: unknown, promote: boolean, packageRef
 }
 
 function parseStrategy(value: unknown): ReleaseStrategy {
-  if (value === undefined || value === null) return 'app-routing';
-  if (typeof value !== 'string' || !(releaseStrategies as readonly string[]).includes(value)) {
-    throw invalid(`"strategy" must be one of ${releaseStrategies.join(', ')}.`);
-  }
-  const strategy = value as ReleaseStrategy;
+  if (value === undefined || value === null) return defaultReleaseStrategy;
+  if (!isReleaseStrategy(value)) throw invalid(`"strategy" must be one of ${releaseStrategies.join(', ')}.`);
+  const strategy = value;
   if (!availableStrategies.includes(strategy)) {
     throw new RouterError(
       'STRATEGY_NOT_AVAILABLE',
-      `The strategy "${strategy}" is not available yet: this version of durable-router releases with app-routing only (versioned-names and slot-swap come in a later version). Omit "strategy" or use "app-routing".`,
+      `The strategy "${strategy}" is not available yet: this version of durable-router releases with ${availableStrategies.join(', ')} only. Omit "strategy" or use "app-routing".`,
       { details: { strategy, available: [...availableStrategies] } },
     );
   }

@@ -6,7 +6,7 @@ import type { RouteKey } from '../../../shared/versions/version-map.js';
 import type { ErrorBody } from '../durable/outcome.js';
 import { orchestrationNames } from '../function-names.js';
 import type { ReleaseInput, ReleaseKind, ReleaseOutcome, ReleaseState, ReleaseStatus, ReleaseStep } from './release-progress.js';
-import type { ReleaseStrategy } from './release-request.js';
+import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 
 export interface ReleaseView {
   readonly id: string;

@@ -9,10 +9,11 @@ import {
   activate, drain, findEntry, makeCurrent, markDecommissioned, markDrained, markFailed, markSupersededDraining, recordInstanceCounts, recordPatch,
   recordEntities, recordTrackingStore, registerProvisioning,
 } from '../../../shared/versions/version-map-operations.js';
+import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 import type { AppRef, InstanceCounts, RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
 
 /** A breaking release's new app, as `provisioning` (not routed to) until it is healthy. */
-export function registerReleaseApp(map: VersionMap, release: { version: string; app: AppRef; at: string }): VersionMap {
+export function registerReleaseApp(map: VersionMap, release: { version: string; app: AppRef; at: string; strategy?: ReleaseStrategy }): VersionMap {
   const entry = findEntry(map, routeKeyOf(release.version));
   if (entry?.state === 'provisioning' && entry.latest === release.version && entry.app.name === release.app.name) return map;
   return registerProvisioning(map, release);

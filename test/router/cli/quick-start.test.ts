@@ -126,7 +126,7 @@ for (const platform of ['local', 'azure'] as const) describe(`durable-router sta
     assert.deepEqual(listing.versions.map((v) => [v.routeKey, v.state]), [['1.0', 'active'], ['1.1', 'active']]);
 
     const table = await run(process.execPath, [cli, 'versions', '--url', url, '--admin-key', adminKey]);
-    assert.match(table.stdout, /^\s*\*\s+1\.1\s+active\s+1\.1\.0/m);
+    assert.match(table.stdout, /^\s*\*\s+1\.1\s+active\s+app-routing\s+1\.1\.0/m);
   });
 
   it('refuses the CLI with a wrong admin key, with the error code and a non-zero exit', async () => {

@@ -34,6 +34,20 @@ const map: VersionMap = {
 };
 
 describe('classifyRelease', () => {
+  it('keeps a major.minor on the strategy of its first release', () => {
+    const mixed: VersionMap = { current: '2.0', versions: [entry('1.3', 'active', ['1.3.0']), entry('2.0', 'active', ['2.0.0'], { strategy: 'orchestration-versioning' })] };
+    assert.equal(classifyRelease(mixed, '2.0.1', 'orchestration-versioning').kind, 'patch');
+    assert.equal(classifyRelease(mixed, '1.3.1', 'app-routing').kind, 'patch', 'an entry without a strategy was released by app routing');
+    assert.equal(classifyRelease(mixed, '2.1.0', 'slot-swap').kind, 'breaking', 'a new major.minor may change strategy');
+    for (const [version, strategy, recorded] of [['2.0.1', 'app-routing', 'orchestration-versioning'], ['1.3.1', 'versioned-names', 'app-routing']] as const) {
+      assert.throws(() => classifyRelease(mixed, version, strategy), (error) => {
+        assert.ok(isRouterError(error, 'STRATEGY_CONFLICT'), String(error));
+        assert.match(error.message, new RegExp(`released with ${recorded}.*--strategy ${recorded}`));
+        return true;
+      });
+    }
+  });
+
   it('makes the first release breaking', () => {
     assert.deepEqual(classifyRelease(emptyVersionMap, '0.1.0'), { kind: 'breaking', routeKey: '0.1', version: '0.1.0' });
   });

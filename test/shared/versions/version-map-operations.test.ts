@@ -43,6 +43,13 @@ describe('version map operations', () => {
     assert.equal(stateOf(active, '1.0'), 'active');
   });
 
+  it('records the strategy a new major.minor is released with, and keeps it through its patches', () => {
+    const provisioning = registerProvisioning(emptyVersionMap, { version: '2.0.0', app: appFor('2.0'), at, strategy: 'slot-swap' });
+    assert.equal(provisioning.versions[0]?.strategy, 'slot-swap');
+    const patched = recordPatch(activate(provisioning, '2.0'), '2.0.1');
+    assert.equal(patched.versions[0]?.strategy, 'slot-swap');
+  });
+
   it('does not move current when a later version is activated', () => {
     const map = released(released(emptyVersionMap, '1.0.0'), '1.1.0');
     assert.equal(map.current, '1.0');
