@@ -232,7 +232,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   try {
     let azurite: RunningAzurite | undefined;
     if (needsEmbeddedStorage(storage, durableConnectionNames(hostConfig.durableTask), env)) {
-      const embedded = await startAzurite(options.azurite ?? { inMemory: true });
+      // The Blob service holds the large values (over 64 KiB) of the durable engine.
+      const embedded = await startAzurite({ ...(options.azurite ?? { inMemory: true }), blob: true });
       azurite = embedded;
       cleanUps.push({ name: 'stopping Azurite', run: () => embedded.stop() });
       logger.info({ tableUrl: embedded.tableUrl }, 'Started the embedded Azurite');

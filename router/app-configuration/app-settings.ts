@@ -61,3 +61,25 @@ export function routerOwnedSettingClashes(settings: Readonly<Record<string, stri
   const owned = new Set(routerOwnedSettingNames.map((name) => name.toLowerCase()));
   return Object.keys(settings).filter((name) => owned.has(name.toLowerCase()));
 }
+
+/**
+ * An app's settings with the router's storage, when its `AzureWebJobsStorage` is the router's
+ * storage connection string without the `BlobEndpoint` it names now: apps released on the
+ * embedded Azurite before its Blob service ran, whose large durable values need one. Undefined
+ * when there is nothing to bring up to date (any other storage is the app's own business).
+ */
+export function withRouterBlobEndpoint(settings: Readonly<Record<string, string>>, routerStorage: string): Record<string, string> | undefined {
+  const current = settings['AzureWebJobsStorage'];
+  if (current === undefined) return undefined;
+  const isBlobEndpoint = (segment: string): boolean => /^blobendpoint\s*=/i.test(segment);
+  const router = segmentsOf(routerStorage);
+  if (!router.some(isBlobEndpoint)) return undefined;
+  const withoutBlob = router.filter((segment) => !isBlobEndpoint(segment));
+  const app = segmentsOf(current);
+  if (app.length !== withoutBlob.length || app.some((segment, index) => segment !== withoutBlob[index])) return undefined;
+  return { ...settings, AzureWebJobsStorage: routerStorage };
+}
+
+function segmentsOf(connectionString: string): string[] {
+  return connectionString.split(';').map((segment) => segment.trim()).filter((segment) => segment !== '');
+}

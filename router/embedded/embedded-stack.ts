@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { azureSettingNames } from '../../deployer/platform/azure/azure-platform-settings.js';
-import { devStorageConnectionString, type RunningAzurite } from '../../shared/storage/azurite.js';
+import type { RunningAzurite } from '../../shared/storage/azurite.js';
 import { TableVersionMapStore } from '../../shared/stores/table-version-map-store.js';
 import { TrackingStores } from '../../shared/tracking-store/tracking-stores.js';
 import { startControlPlane, type RunningControlPlane } from '../control-plane/control-plane-process.js';
@@ -106,12 +106,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     let azure = platform.kind === 'azure' ? { ...platform.environment } : undefined;
     let storage = options.storage;
     if (storage === undefined) {
-      // On Azure the packages go to blob storage; without one of its own, the embedded Azurite's serves.
-      const withBlob = azure !== undefined && azure[azureSettingNames.packageStorage] === undefined;
-      const azurite: RunningAzurite = await startEmbeddedStorage(dataDir, { blob: withBlob });
+      const azurite: RunningAzurite = await startEmbeddedStorage(dataDir);
       cleanups.push(() => azurite.stop());
-      storage = devStorageConnectionString(azurite.tableUrl);
-      if (withBlob && azure !== undefined) azure = { ...azure, [azureSettingNames.packageStorage]: azurite.connectionString };
+      // Both endpoints: the apps' large durable values go to its Blob service.
+      storage = azurite.connectionString;
+      // On Azure the packages go to blob storage; without one of its own, the embedded Azurite's serves.
+      if (azure !== undefined && azure[azureSettingNames.packageStorage] === undefined) azure = { ...azure, [azureSettingNames.packageStorage]: azurite.connectionString };
       logger.info({ port: azurite.port, blobPort: azurite.blobPort }, 'embedded Azurite started');
     }
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RouterError } from '../errors/router-error.js';
 
 export type AzuriteOptions = ({ readonly inMemory: true } | { readonly location: string }) & {
-  /** Also run the Blob service (its own process, on a free port); default: the Table service only. */
+  /** Also run the Blob service (its own process); default: the Table service only. */
   readonly blob?: boolean;
   /**
    * Serve HTTPS with this certificate and key (PEM files); with `oauth`, Microsoft Entra bearer
@@ -57,20 +57,28 @@ export function devStorageConnectionString(tableUrl: string, blobUrl?: string): 
   return `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};TableEndpoint=${tableUrl};${blobEndpoint}`;
 }
 
+/** The ports the services must listen on; a service without one takes a free port. */
+export interface AzuritePorts {
+  readonly table?: number | undefined;
+  readonly blob?: number | undefined;
+}
+
 /**
  * Starts Azurite's Table server (and with `blob` its Blob server) as child processes on 127.0.0.1
- * and waits until they accept connections. `port` is the Table server's.
+ * and waits until they accept connections.
  */
-export async function startAzurite(options: AzuriteOptions, port?: number): Promise<RunningAzurite> {
+export async function startAzurite(options: AzuriteOptions, ports: AzuritePorts = {}): Promise<RunningAzurite> {
   if ('location' in options) await mkdir(options.location, { recursive: true });
-  const table = await startService('table', options, port);
-  let blob: RunningService | undefined;
-  try {
-    if (options.blob === true) blob = await startService('blob', options, undefined);
-  } catch (error) {
-    await table.stop();
-    throw error;
+  const [tableStart, blobStart] = await Promise.allSettled([
+    startService('table', options, ports.table),
+    options.blob === true ? startService('blob', options, ports.blob) : Promise.resolve(undefined),
+  ]);
+  if (tableStart.status === 'rejected' || blobStart.status === 'rejected') {
+    await Promise.all([tableStart, blobStart].map((start) => (start.status === 'fulfilled' ? start.value?.stop() : undefined)));
+    throw tableStart.status === 'rejected' ? tableStart.reason : (blobStart as PromiseRejectedResult).reason;
   }
+  const table = tableStart.value;
+  const blob = blobStart.value;
   return {
     connectionString: devStorageConnectionString(table.url, blob?.url),
     tableUrl: table.url,
@@ -91,7 +99,7 @@ async function startService(service: AzuriteService, options: AzuriteOptions, po
     } catch (error) {
       // Another process may take the free port between picking and binding it: pick again.
       const portTaken = error instanceof AzuriteStartError && /EADDRINUSE/.test(error.outputTail);
-      if (port !== undefined || !portTaken || attempt >= portPickAttempts) throw toRouterError(error);
+      if (port !== undefined || !portTaken || attempt >= portPickAttempts) throw toRouterError(service, chosenPort, error);
     }
   }
 }
@@ -102,9 +110,10 @@ class AzuriteStartError extends Error {
   }
 }
 
-function toRouterError(error: unknown): unknown {
+function toRouterError(service: AzuriteService, port: number, error: unknown): unknown {
   if (!(error instanceof AzuriteStartError)) return error;
-  return new RouterError('STORE_UNAVAILABLE', `Could not start Azurite: ${error.message}`, { cause: error });
+  const name = service === 'table' ? 'Table' : 'Blob';
+  return new RouterError('STORE_UNAVAILABLE', `Could not start Azurite's ${name} service on ${host}:${port}: ${error.message}`, { cause: error });
 }
 
 async function launch(service: AzuriteService, options: AzuriteOptions, port: number): Promise<RunningService> {

@@ -307,6 +307,26 @@ export class LocalPlatform implements Platform {
     });
   }
 
+  /**
+   * Rewrites the recorded settings of this owner's apps that are not running (call it before
+   * `resume()`): `revise` gives an app's new settings, or undefined to keep them. The names of
+   * the apps changed.
+   */
+  async reviseStoppedAppSettings(revise: (settings: AppSettings) => AppSettings | undefined): Promise<string[]> {
+    const revised: string[] = [];
+    for (const { name } of (await this.#allRecords()).filter((record) => record.owner === this.#owner)) {
+      await this.#exclusive(name, async () => {
+        const record = await this.#readRecord(name);
+        const settings = record === undefined || this.#isRunning(name) ? undefined : revise(record.settings);
+        if (record === undefined || settings === undefined || sameSettings(record.settings, settings)) return;
+        assertSettings(settings);
+        await writeAppRecord(this.#appDir(name), { ...record, settings: { ...settings } });
+        revised.push(name);
+      });
+    }
+    return revised;
+  }
+
   /** Starts every deployed app of this owner that is not running, on its recorded port. */
   async resume(): Promise<ResumeReport> {
     const started: string[] = [];

@@ -43,6 +43,13 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     logger,
   });
 
+  // Before the banner: a script that stops the stack as soon as it reads the banner must find the handlers in place.
+  stopOnSignals({
+    stop: () => stack.stop(),
+    notify: (message) => logger.info(message),
+    onStopFailed: (error) => logger.error({ err: error }, 'the embedded stack did not stop cleanly'),
+  });
+
   const lines = [
     '',
     'durable-router is running',
@@ -75,10 +82,5 @@ export async function runStartCommand(options: { backends?: string | undefined; 
     return `  ${label} ${value}  (generated, kept in ${keptKeyFile(options.dataDir, name)})`;
   }
 
-  stopOnSignals({
-    stop: () => stack.stop(),
-    notify: (message) => logger.info(message),
-    onStopFailed: (error) => logger.error({ err: error }, 'the embedded stack did not stop cleanly'),
-  });
   await stack.closed;
 }

@@ -10,7 +10,8 @@ import { TableVersionMapStore } from '../../../shared/stores/table-version-map-s
 import { TrackingStores } from '../../../shared/tracking-store/tracking-stores.js';
 import type { Platform } from '../../../deployer/platform/platform.js';
 import { AzurePlatform } from '../../../deployer/platform/azure/azure-platform.js';
-import { LocalPlatform } from '../../../deployer/platform/local/local-platform.js';
+import { LocalPlatform, type ResumeReport } from '../../../deployer/platform/local/local-platform.js';
+import { withRouterBlobEndpoint } from '../../app-configuration/app-settings.js';
 import { PackageIntake } from '../../releases/package/package-intake.js';
 import { readControlPlaneSettings, type ControlPlaneSettings } from '../control-plane-settings.js';
 import { BlobKeptPackageMirror } from '../packages/blob-kept-package-mirror.js';
@@ -85,7 +86,7 @@ export class ControlPlaneRuntime {
    * gone), then squares the version map with the platform (see platform-reconciliation.ts).
    */
   start(): Promise<void> {
-    this.#resumed ??= (this.#local?.resume() ?? Promise.resolve({ started: [], failed: [] })).then(
+    this.#resumed ??= this.#resumeLocalApps().then(
       async (report) => {
         if (report.started.length > 0) this.logger.info({ apps: report.started }, 'resumed the apps of this router');
         for (const failure of report.failed) this.logger.error({ app: failure.appName, code: failure.error.code, err: failure.error.message }, 'an app could not be resumed');
@@ -97,6 +98,14 @@ export class ControlPlaneRuntime {
       },
     );
     return this.#resumed;
+  }
+
+  async #resumeLocalApps(): Promise<ResumeReport> {
+    if (this.#local === undefined) return { started: [], failed: [] };
+    const storage = this.settings.storage;
+    const revised = await this.#local.reviseStoppedAppSettings((settings) => withRouterBlobEndpoint(settings, storage));
+    if (revised.length > 0) this.logger.info({ apps: revised }, 'gave apps released before the embedded Azurite ran its Blob service its endpoint, for their large durable values');
+    return this.#local.resume();
   }
 
   /** Never fails the start: what it cannot do, it reports, and the next start tries again. */

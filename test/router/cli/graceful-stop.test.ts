@@ -76,6 +76,12 @@ describe('durable-router start stops gracefully', () => {
     });
   }
 
+  it('stops gracefully on a SIGTERM sent the moment its banner is out (a script that waits for it)', async () => {
+    const stack = await startedStack(randomUUID());
+    stack.child.kill('SIGTERM');
+    assert.deepEqual(await stack.exited, { code: 0, signal: null }, stack.stderr());
+  });
+
   it('takes every process it started with it when it is killed (SIGKILL)', async () => {
     const stack = await startedStack(randomUUID());
     const children = await descendantsOf(stack.child.pid!);

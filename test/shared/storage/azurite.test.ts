@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -26,6 +26,15 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 1
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return check();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const shared = await startAzuriteForTests();
@@ -87,32 +96,48 @@ describe('startAzurite', () => {
     const location = await mkdtemp(join(tmpdir(), 'azurite-test-'));
     after(() => rm(location, { recursive: true, force: true }));
     const dir = join(location, 'nested', 'data');
-    const first = await startAzurite({ location: dir });
+    const first = await startAzurite({ location: dir, blob: true });
     try {
       const table = createTableClient(first.connectionString, 'Persisted');
       await table.createTable();
       await table.createEntity({ partitionKey: 'p', rowKey: 'r', value: 'kept' });
+      const container = BlobServiceClient.fromConnectionString(first.connectionString).getContainerClient('persisted');
+      await container.create();
+      await container.getBlockBlobClient('a.txt').upload('kept too', 8);
     } finally {
       await first.stop();
     }
-    const second = await startAzurite({ location: dir }, first.port);
+    const second = await startAzurite({ location: dir, blob: true }, { table: first.port, blob: first.blobPort });
     try {
-      assert.equal(second.port, first.port);
+      assert.deepEqual([second.port, second.blobPort], [first.port, first.blobPort]);
+      assert.equal(second.connectionString, first.connectionString);
       const entity = await createTableClient(second.connectionString, 'Persisted').getEntity<{ value: string }>('p', 'r');
       assert.equal(entity.value, 'kept');
+      const blob = await BlobServiceClient.fromConnectionString(second.connectionString).getContainerClient('persisted').getBlobClient('a.txt').downloadToBuffer();
+      assert.equal(blob.toString(), 'kept too');
     } finally {
       await second.stop();
     }
   });
 
   it('fails with Azurite\'s own output when the requested port is taken', async () => {
-    await assert.rejects(startAzurite({ inMemory: true }, shared.port), (error) => {
+    await assert.rejects(startAzurite({ inMemory: true }, { table: shared.port }), (error) => {
       assert.ok(isRouterError(error, 'STORE_UNAVAILABLE'));
-      assert.match(error.message, /exited during startup/);
+      assert.match(error.message, new RegExp(`Table service on 127\\.0\\.0\\.1:${shared.port}: Azurite exited during startup`));
       assert.match(error.message, /EADDRINUSE/);
       return true;
     });
     assert.equal(await acceptsConnections(shared.port), true, 'the server already on the port is untouched');
+  });
+
+  it('names the Blob service when its port is taken, and leaves the Table service it started stopped', async () => {
+    const tablePort = await freePort();
+    await assert.rejects(startAzurite({ inMemory: true, blob: true }, { table: tablePort, blob: shared.port }), (error) => {
+      assert.ok(isRouterError(error, 'STORE_UNAVAILABLE'));
+      assert.match(error.message, new RegExp(`Blob service on 127\\.0\\.0\\.1:${shared.port}: .*EADDRINUSE`, 's'));
+      return true;
+    });
+    assert.equal(await acceptsConnections(tablePort), false);
   });
 
   it('does not outlive a parent that is killed', async () => {
