@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
+import { devStorageConnectionString, startAzurite, type RunningAzurite } from '../../shared/storage/azurite.js';
 import { startControlPlane, type ControlPlaneProcessOptions, type RunningControlPlane } from '../../router/control-plane/control-plane-process.js';
 import { stageAppAsVersion } from '../../router/embedded/staged-app.js';
 import { fixtureApp, repositoryRoot } from '../deployer/host/fixture-apps.js';
@@ -33,6 +33,7 @@ export class SoakStack {
   readonly frontDoorUrl: string;
   readonly #azurite: RunningAzurite;
   readonly #storageProxy: StorageFaultProxy;
+  readonly #blobProxy: StorageFaultProxy;
   readonly #controlPlaneOptions: ControlPlaneProcessOptions;
   readonly #frontDoorPort: number;
   readonly #log: (line: string) => void;
@@ -41,12 +42,13 @@ export class SoakStack {
   #staged = 0;
 
   private constructor(parts: {
-    workDir: string; azurite: RunningAzurite; storageProxy: StorageFaultProxy; controlPlaneOptions: ControlPlaneProcessOptions;
+    workDir: string; azurite: RunningAzurite; storageProxy: StorageFaultProxy; blobProxy: StorageFaultProxy; controlPlaneOptions: ControlPlaneProcessOptions;
     controlPlane: RunningControlPlane; frontDoor: ChildProcess; frontDoorPort: number; log: (line: string) => void;
   }) {
     this.workDir = parts.workDir;
     this.#azurite = parts.azurite;
     this.#storageProxy = parts.storageProxy;
+    this.#blobProxy = parts.blobProxy;
     this.#controlPlaneOptions = parts.controlPlaneOptions;
     this.#controlPlane = parts.controlPlane;
     this.#frontDoor = parts.frontDoor;
@@ -58,9 +60,10 @@ export class SoakStack {
   static async start(log: (line: string) => void): Promise<SoakStack> {
     const workDir = path.join(repositoryRoot, '.data', 'soak', randomUUID());
     await mkdir(path.join(workDir, 'packages'), { recursive: true });
-    const azurite = await startAzurite({ inMemory: true });
+    const azurite = await startAzurite({ inMemory: true, blob: true });
     const storageProxy = await StorageFaultProxy.start(azurite.port);
-    const storage = storageProxy.connectionString;
+    const blobProxy = await StorageFaultProxy.start(azurite.blobPort as number);
+    const storage = devStorageConnectionString(`http://127.0.0.1:${storageProxy.port}/devstoreaccount1`, `http://127.0.0.1:${blobProxy.port}/devstoreaccount1`);
     const controlPlaneOptions: ControlPlaneProcessOptions = {
       storage,
       dataDir: path.join(workDir, 'control-plane'),
@@ -81,7 +84,7 @@ export class SoakStack {
     const fixed = { ...controlPlaneOptions, port: controlPlane.port };
     const frontDoorPort = await freePort();
     const frontDoor = await startFrontDoor(frontDoorPort, storage, controlPlane.url, log);
-    return new SoakStack({ workDir, azurite, storageProxy, controlPlaneOptions: fixed, controlPlane, frontDoor, frontDoorPort, log });
+    return new SoakStack({ workDir, azurite, storageProxy, blobProxy, controlPlaneOptions: fixed, controlPlane, frontDoor, frontDoorPort, log });
   }
 
   /** A copy of the soak app as `version`; `broken` throws while it loads. */
@@ -125,10 +128,11 @@ export class SoakStack {
 
   stallStorage(): void {
     this.#storageProxy.stall();
+    this.#blobProxy.stall();
   }
 
-  resumeStorage(): Promise<void> {
-    return this.#storageProxy.resume();
+  async resumeStorage(): Promise<void> {
+    await Promise.all([this.#storageProxy.resume(), this.#blobProxy.resume()]);
   }
 
   /** The processes of the local host running the app (found by its folder in their command lines). */
@@ -137,10 +141,10 @@ export class SoakStack {
   }
 
   async stop(): Promise<void> {
-    await this.#storageProxy.resume().catch(() => undefined);
+    await this.resumeStorage().catch(() => undefined);
     if (this.#frontDoor.exitCode === null && this.#frontDoor.signalCode === null) await this.killFrontDoor().catch(() => undefined);
     await this.#controlPlane.stop().catch(() => undefined);
-    await this.#storageProxy.close();
+    await Promise.all([this.#storageProxy.close(), this.#blobProxy.close()]);
     await this.#azurite.stop();
     await rm(this.workDir, { recursive: true, force: true });
   }
