@@ -126,7 +126,7 @@ describe('task hub ownership by lease', () => {
     await eventually(async () => assert.equal(await ownsHub(stalling), true), 30_000);
 
     const ids = ['stalled-0', 'stalled-1', 'stalled-2'];
-    for (const id of ids) await startOrchestration(healthy.listening.url, 'resilientFlow', undefined, id);
+    for (const id of ids) await startOrchestration(stalling.listening.url, 'resilientFlow', undefined, id);
     // Past its first step, each waits on its 1.5 s timer in the owner's memory when the store stalls.
     await eventually(async () => {
       for (const id of ids) assert.ok((await progressOf(healthy.listening.url, id)).includes('TimerCreated'), `${id} has not reached its timer`);
