@@ -72,6 +72,9 @@ const instanceColumns = [
 ];
 
 export class TrackingStore {
+  /** Executions of starts being retracted: recovery must not run their Pending rows meanwhile. */
+  private readonly retracting = new Set<string>();
+
   private constructor(
     private readonly instances: TableClient,
     private readonly history: TableClient,
@@ -142,6 +145,7 @@ export class TrackingStore {
    * the row if it appears with this start's execution id and is still Pending.
    */
   retractStart(instanceId: string, executionId: string, logger: Logger): void {
+    this.retracting.add(executionId);
     const settleMs = 10_000;
     const giveUpAt = Date.now() + 5 * 60_000;
     let answeringSince: number | undefined;
@@ -158,14 +162,23 @@ export class TrackingStore {
     };
     const next = (): void => {
       if (Date.now() > giveUpAt) {
+        this.retracting.delete(executionId);
         logger.error({ instanceId }, 'Gave up watching for the row of a failed start: if it appears as Pending, it will run');
         return;
       }
       setTimeout(() => {
-        check().then((done) => { if (!done) next(); }, () => next());
+        check().then((done) => {
+          if (done) this.retracting.delete(executionId);
+          else next();
+        }, () => next());
       }, 500).unref();
     };
     next();
+  }
+
+  /** Whether a start of this execution was answered as failed and its Pending row is being watched for, to be removed. */
+  isRetracting(executionId: string): boolean {
+    return this.retracting.has(executionId);
   }
 
   /** Sets the given columns, creating the row if needed. */
