@@ -49,14 +49,28 @@ export interface DurableApiKeys {
   readonly clientRoutePrefix: string;
 }
 
+/** Whether this process works its task hub: only the holder of the hub's lease does; the others serve its HTTP API. */
+export interface DurableOwnership {
+  readonly taskHubName: string;
+  readonly ownsTaskHub: boolean;
+  /** The lease's holder as last seen ('' when none): `host:pid:id`. */
+  readonly leaseOwner: string;
+}
+
 /** Implemented by the durable engine. */
 export interface DurableEngine {
   readonly taskHubName: string;
   clientBinding(): DurableClientBindingValue;
   /** Mounts /runtime/webhooks/durabletask/* (management API and the client's RPC routes), and the client path when keys are on. */
   registerRoutes(server: FastifyInstance): void;
-  /** Starts dispatching work; resumes whatever was in flight when the host last stopped. */
+  /**
+   * Starts taking part in the task hub: takes its lease if it is free (and resumes whatever was in
+   * flight), or asks its owner to hand it over and waits; resolves after that first look.
+   */
   start(): Promise<void>;
-  /** Stops taking work and waits for what is executing to finish or be abandoned safely. */
+  ownership(): DurableOwnership;
+  /** Called each time this process starts or stops owning the task hub. */
+  onOwnershipChange(listener: (owns: boolean) => void): void;
+  /** Stops taking work, waits for what is executing to finish or be abandoned safely, then releases the lease. */
   stop(): Promise<void>;
 }

@@ -30,7 +30,8 @@ import {
   needsEmbeddedStorage,
 } from './app-loading/storage-connection.js';
 import { createDurableEngine } from './durable/durable-engine.js';
-import type { DurableApiKeys, DurableEngine } from './host-contracts.js';
+import type { LeaseTimings } from './durable/ownership/task-hub-lease.js';
+import type { DurableApiKeys, DurableEngine, DurableOwnership } from './host-contracts.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { defaultRequestBodyLimit, registerHttpTriggers } from './http/http-trigger-plugin.js';
 import { compileHttpTriggerRoutes } from './http/http-trigger-routes.js';
@@ -58,7 +59,8 @@ export interface LocalHostOptions {
    * The parent process holds the port and hands this host its connections (`accept`), so that a
    * newer process of the app can take over the port while this one finishes: the host does not
    * listen (`port` is only the one its URLs name), and its durable engine waits for `startEngine()`,
-   * since two engines must not work one task hub at once.
+   * which the parent sends once this process serves: the engine then asks the older process for the
+   * task hub's lease (only the lease holder works the hub).
    */
   readonly handedConnections?: boolean;
   /**
@@ -67,6 +69,8 @@ export interface LocalHostOptions {
    * with `func start`.
    */
   readonly secretsDir?: string;
+  /** Tests shorten the durable engine's task hub lease (see durable/ownership/task-hub-lease.ts). */
+  readonly durableLease?: Partial<LeaseTimings>;
 }
 
 export interface LocalHost {
@@ -79,8 +83,14 @@ export interface LocalHost {
   readonly unsupported: readonly UnsupportedBinding[];
   /** Serves a connection that the parent accepted on the host's port (handedConnections). */
   accept(socket: Socket): void;
-  /** Starts the durable engine, which handedConnections left waiting; idempotent. */
+  /**
+   * Starts the durable engine, which handedConnections left waiting; idempotent. It takes the task
+   * hub's lease if free, else asks its owner to hand it over and waits (see `ownership`).
+   */
   startEngine(): Promise<void>;
+  /** Whether this process works the task hub now (holds its lease) or only serves the durable HTTP API. */
+  ownership(): DurableOwnership;
+  onOwnershipChange(listener: (owns: boolean) => void): void;
   /**
    * Ends a host whose port another process has taken over: every response now says
    * `Connection: close` and clients get up to `timeoutMs` to close their connections themselves
@@ -295,6 +305,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       ...(publicOrigin === undefined ? {} : { publicOrigin }),
       ...(keyring === undefined ? {} : { keys: durableApiKeys(keyring) }),
       logger: logger.child({ component: 'durable' }),
+      ...(options.durableLease === undefined ? {} : { lease: options.durableLease, workPollMs: options.durableLease.checkMs ?? 1_000 }),
     });
     started.engine = durableEngine;
 
@@ -330,6 +341,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       routePrefix: hostConfig.routePrefix,
       baseUrl: publicOrigin ?? url,
       startedAt,
+      durable: () => durableEngine.ownership(),
     });
     durableEngine.registerRoutes(fastify);
     await registerHttpTriggers(fastify, {
@@ -355,6 +367,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       functions: app.functions.length,
       taskHub: durableEngine.taskHubName,
       handedConnections: handed,
+      ...(handed ? {} : { ownsTaskHub: durableEngine.ownership().ownsTaskHub }),
       keys: keyring === undefined ? 'not checked' : 'enforced',
     }, 'Local Functions host is running');
     let stopping: Promise<void> | undefined;
@@ -374,6 +387,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (stopping !== undefined) return Promise.reject(new RouterError('SHUTTING_DOWN', 'The host is stopping; its durable engine does not start.'));
         return durableEngine.start();
       },
+      ownership: () => durableEngine.ownership(),
+      onOwnershipChange: (listener) => durableEngine.onOwnershipChange(listener),
       drain: async (timeoutMs) => {
         const closedByClients = await connections.drain(timeoutMs);
         if (!closedByClients && stopping === undefined) logger.warn({ timeoutMs }, 'Clients kept connections open past the drain time; closing them');

@@ -11,11 +11,15 @@
  * With --handed-connections (spawned with an IPC channel) its parent holds port N and sends it
  * connections (see parent-channel.ts): it prints `ready` instead of `listening`, and
  * `engine-started` once told to start its durable engine.
+ * It prints `task-hub-owned` when its durable engine takes the task hub's lease (it works the hub)
+ * and `task-hub-released` when it hands it over or loses it (it then serves the HTTP API only).
+ * --durable-lease-ms N shortens the lease (N ms; renewal and looks scale with it): for tests.
  */
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRouterError } from '../../shared/errors/router-error.js';
+import type { LeaseTimings } from './durable/ownership/task-hub-lease.js';
 import { startLocalHost, type LocalHost } from './local-host.js';
 import { parseParentMessage } from './parent-channel.js';
 
@@ -30,6 +34,13 @@ function parsePort(value: string | undefined): number | undefined {
   return port;
 }
 
+/** A lease of `value` ms, renewed every fifth of it; for tests, which cannot wait out the default 10 s. */
+function leaseTimingsFor(value: string): Partial<LeaseTimings> {
+  const durationMs = Number(value);
+  if (!Number.isInteger(durationMs) || durationMs < 500) throw new Error(`--durable-lease-ms must be a whole number of milliseconds, at least 500, not "${value}".`);
+  return { durationMs, renewMs: durationMs / 5, checkMs: durationMs / 10, marginMs: durationMs / 5, handoverDrainMs: durationMs / 2 };
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -41,6 +52,7 @@ async function main(): Promise<void> {
       'secrets-dir': { type: 'string' },
       'exit-with-stdin': { type: 'boolean', default: false },
       'handed-connections': { type: 'boolean', default: false },
+      'durable-lease-ms': { type: 'string' },
     },
   });
   const [appDirArgument] = positionals;
@@ -70,7 +82,10 @@ async function main(): Promise<void> {
     azurite: values['in-memory-storage'] ? { inMemory: true } : { location: values['data-dir'] ?? path.join(appDir, '.data', 'azurite') },
     handedConnections: handed,
     ...(values['secrets-dir'] === undefined ? {} : { secretsDir: path.resolve(values['secrets-dir']) }),
+    ...(values['durable-lease-ms'] === undefined ? {} : { durableLease: leaseTimingsFor(values['durable-lease-ms']) }),
   });
+  const ownershipEvent = (owns: boolean): void => emit({ event: owns ? 'task-hub-owned' : 'task-hub-released', taskHubName: host.taskHubName });
+  host.onOwnershipChange(ownershipEvent);
 
   let ending = false;
   const end = (reason: string, ended: Promise<void>): void => {
@@ -121,6 +136,8 @@ async function main(): Promise<void> {
     functions: host.functions,
     unsupported: host.unsupported,
   });
+  // A host that is not handed its connections started its engine before listening.
+  if (host.ownership().ownsTaskHub) ownershipEvent(true);
 }
 
 main().catch((error: unknown) => {

@@ -5,20 +5,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { DurableApiKeys, DurableClientBindingValue, DurableEngine, FunctionInvoker } from '../host-contracts.js';
+import type { DurableApiKeys, DurableClientBindingValue, DurableEngine, DurableOwnership, FunctionInvoker } from '../host-contracts.js';
 import { creationUrls, managementUrls, requiredQueryStringParameters, webhookPath } from './api/status-payload.js';
 import { registerManagementApi } from './api/management-api.js';
 import { parseDurableTaskSettings } from './configuration/durable-task-settings.js';
-import { isEntityInstanceId } from './entities/entity-batch.js';
-import type { HistoryEvent } from './history/history-event.js';
-import { ActivityRunner } from './runtime/activity-runner.js';
 import { ClientOperations } from './runtime/client-operations.js';
-import { EntityExecutor } from './runtime/entity-executor.js';
 import { FunctionDirectory } from './runtime/function-directory.js';
-import { InstanceScheduler } from './runtime/instance-scheduler.js';
-import { OrchestrationExecutor } from './runtime/orchestration-executor.js';
-import { recoverTaskHub } from './runtime/recovery.js';
-import { TimerService } from './runtime/timer-service.js';
+import { HubWorker } from './runtime/hub-worker.js';
+import { defaultLeaseTimings, TaskHubLease, type LeaseTimings } from './ownership/task-hub-lease.js';
+import { LeaseTable } from './storage/lease-table.js';
 import { TrackingStore } from './storage/tracking-store.js';
 import { WorkQueue } from './storage/work-queue.js';
 
@@ -35,10 +30,15 @@ export interface DurableEngineOptions {
   /** Set when the host enforces keys. */
   readonly keys?: DurableApiKeys;
   readonly logger: Logger;
+  /** Tests shorten the task hub lease's timings (lease duration, renewal, …); not a user setting. */
+  readonly lease?: Partial<LeaseTimings>;
+  /** How often the owner looks for work messages other processes wrote (default 1 s); tests shorten it. */
+  readonly workPollMs?: number;
 }
 
 /** How long stop() lets running activities finish; their results are otherwise re-run after restart. */
 const activityStopGraceMs = 5_000;
+const defaultWorkPollMs = 1_000;
 
 export async function createDurableEngine(options: DurableEngineOptions): Promise<DurableEngine> {
   const settings = parseDurableTaskSettings(options.durableTask);
@@ -48,31 +48,58 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
   await Promise.all([store.ensureTables(), work.ensureTable()]);
 
   const functions = new FunctionDirectory(options.invoker.list());
-  const scheduler: { current?: InstanceScheduler } = {};
-  const post = (instanceId: string, item: Parameters<InstanceScheduler['post']>[1]): void => scheduler.current?.post(instanceId, item);
-  const deliver = (instanceId: string, executionId: string, event: HistoryEvent): void => post(instanceId, { kind: 'memory', executionId, event });
-  const activities = new ActivityRunner(settings.maxConcurrentActivityFunctions, options.invoker, deliver, logger);
-  const timers = new TimerService(deliver);
-  const orchestrations = new OrchestrationExecutor({ store, work, invoker: options.invoker, functions, settings, activities, timers, post, logger });
-  const entities = new EntityExecutor({ store, work, invoker: options.invoker, functions, post, logger });
-  const instances = new InstanceScheduler(
-    settings.maxConcurrentOrchestratorFunctions,
-    (instanceId, items) => (isEntityInstanceId(instanceId) ? entities.process(instanceId, items) : orchestrations.process(instanceId, items)),
-    logger,
-  );
-  scheduler.current = instances;
-  const client = new ClientOperations({ store, work, functions, settings, post, logger });
+  const timings: LeaseTimings = { ...defaultLeaseTimings, ...options.lease };
+  // Lease calls give up well within the lease, so a stalled store is noticed while it runs.
+  const leaseTable = LeaseTable.open(options.resolveConnection(settings.connectionName), settings.leaseTable, {
+    attemptMs: Math.min(5_000, timings.renewMs), totalMs: timings.durationMs / 2, firstBackoffMs: 100, maxBackoffMs: 1_000,
+  });
+  let worker: HubWorker | undefined;
+  let begun: Promise<void> | undefined;
+  const listeners = new Set<(owns: boolean) => void>();
+  const announce = (owns: boolean): void => {
+    for (const listener of listeners) listener(owns);
+  };
+  let stopping: Promise<void> | undefined;
+  const lease: TaskHubLease = new TaskHubLease(leaseTable, timings, {
+    acquired() {
+      if (stopping !== undefined) return;
+      const current = new HubWorker({
+        store, work, invoker: options.invoker, functions, settings, owns: () => lease.holds(), workPollMs: options.workPollMs ?? defaultWorkPollMs, logger,
+      });
+      worker = current;
+      begun = current.begin().catch(async (error: unknown) => {
+        logger.error({ err: error }, 'Could not recover the task hub\'s unfinished work; giving the lease up to try again');
+        current.abort();
+        if (worker === current) worker = undefined;
+        await lease.relinquish().catch((releasing: unknown) => logger.warn({ err: releasing }, 'Could not release the task hub lease'));
+        announce(false);
+      });
+      announce(true);
+    },
+    lost() {
+      worker?.abort();
+      worker = undefined;
+      announce(false);
+    },
+    async handOver() {
+      const current = worker;
+      await current?.drain(timings.handoverDrainMs);
+      if (worker === current) worker = undefined;
+      announce(false);
+    },
+  }, logger);
+  const client = new ClientOperations({ store, work, functions, settings, post: (instanceId, item) => worker?.accept(instanceId, item) ?? false, logger });
   const origin = options.baseUrl.replace(/\/+$/, '');
   const publicOrigin = options.publicOrigin?.replace(/\/+$/, '');
   const { keys } = options;
   let started = false;
-  let stopping: Promise<void> | undefined;
 
   logger.info({
     taskHub: settings.hubName,
     instancesTable: settings.trackingTables.instances,
     historyTable: settings.trackingTables.history,
     workTable: settings.workTable,
+    leaseTable: settings.leaseTable,
   }, 'Durable task hub configured');
 
   return {
@@ -106,14 +133,25 @@ export async function createDurableEngine(options: DurableEngineOptions): Promis
     async start(): Promise<void> {
       if (started) return;
       started = true;
-      await recoverTaskHub(store, work, settings.hubName, instances, logger);
-      instances.resume();
+      // The first look at the lease: a free hub is taken (and its work recovered) before this resolves.
+      await lease.start();
+      await begun;
+      if (!lease.holds()) logger.info({ owner: lease.status().owner }, 'Another host owns the task hub: this one serves its HTTP API and waits for the hub');
+    },
+    ownership(): DurableOwnership {
+      const status = lease.status();
+      return { taskHubName: settings.hubName, ownsTaskHub: status.owns, leaseOwner: status.owner };
+    },
+    onOwnershipChange(listener: (owns: boolean) => void): void {
+      listeners.add(listener);
     },
     stop(): Promise<void> {
       stopping ??= (async () => {
-        timers.stop();
-        orchestrations.stop();
-        await Promise.all([instances.stop(), activities.stop(activityStopGraceMs)]);
+        const current = worker;
+        await current?.drain(activityStopGraceMs);
+        if (worker === current) worker = undefined;
+        // Last: a clean stop hands the hub over at once.
+        if (started) await lease.stop();
       })();
       return stopping;
     },

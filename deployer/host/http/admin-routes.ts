@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { UnsupportedBinding } from '../app-loading/binding-support.js';
 import type { LoadedFunction } from '../app-loading/function-invoker.js';
+import type { DurableOwnership } from '../host-contracts.js';
 import { httpTriggerRouteOf } from './http-trigger-routes.js';
 
 export interface AdminRoutesOptions {
@@ -18,6 +19,8 @@ export interface AdminRoutesOptions {
   readonly routePrefix: string;
   readonly baseUrl: string;
   readonly startedAt: number;
+  /** Whether this process works the app's task hub (holds its lease) or only serves its HTTP API. */
+  readonly durable?: () => DurableOwnership;
 }
 
 export interface FunctionListing {
@@ -73,6 +76,7 @@ export function registerAdminRoutes(server: FastifyInstance, options: AdminRoute
     version: options.hostVersion,
     processUptime: Math.round(performance.now() - options.startedAt),
     app: { name: options.app.name ?? null, version: options.app.version ?? null },
+    ...(options.durable === undefined ? {} : { durable: options.durable() }),
   }));
   server.get('/admin/host/ping', async (_request, reply) => reply.code(200).send());
   server.get('/admin/functions', async () => listings);

@@ -38,14 +38,21 @@ export interface LocalAppProcess {
   readonly pid: number;
   readonly taskHubName: string;
   readonly functions: readonly { readonly name: string; readonly trigger: string }[];
+  /** The process has not exited. */
+  readonly alive: boolean;
   /** Settles when the process has exited, for whatever reason, with how it ended. */
   readonly exited: Promise<ProcessExit>;
   /** The end of what the host wrote on stderr, to explain an exit. */
   outputTail(): string;
   /** Handed mode: gives the host a connection accepted on its port (closed if the host is gone). */
   handConnection(socket: Socket): void;
-  /** Handed mode: starts the host's durable engine; resolves once it runs. */
+  /**
+   * Handed mode: starts the host's durable engine; resolves once it runs. The engine takes the task
+   * hub's lease if it is free, else asks the process that holds it to hand it over (`ownsTaskHub`).
+   */
   startEngine(): Promise<void>;
+  /** Resolves once the host's durable engine owns the app's task hub; rejects after `timeoutMs` or if the process exits. */
+  ownsTaskHub(timeoutMs: number): Promise<void>;
   /**
    * Handed mode, once another process takes the app's new connections: the host answers what still
    * arrives on its connections with `Connection: close`, gives clients up to `drainTimeoutMs` to
@@ -63,7 +70,7 @@ export interface ProcessExit {
 }
 
 /** Why a start failed; `port-in-use` is worth retrying once the port's previous owner is gone. */
-export type StartFailureReason = 'port-in-use' | 'timeout' | 'exited' | 'host-error';
+export type StartFailureReason = 'port-in-use' | 'timeout' | 'exited' | 'host-error' | 'task-hub-not-taken';
 
 const hostEntry = fileURLToPath(new URL('../../host/run-local-host.js', import.meta.url));
 const stopTimeoutMs = 10_000;
@@ -137,6 +144,12 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     });
   });
 
+  let owner = false;
+  laterEvents.add((event) => {
+    if (event['event'] === 'task-hub-owned') owner = true;
+    else if (event['event'] === 'task-hub-released') owner = false;
+  });
+
   const tell = (message: ParentMessage, handle?: Socket): void => {
     if (!handed) throw new RouterError('INTERNAL', 'Only a host handed its connections takes messages from its parent.');
     if (!child.connected) {
@@ -155,6 +168,9 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     pid: child.pid!,
     taskHubName: ready.taskHubName,
     functions: ready.functions,
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     exited,
     outputTail: () => stderrTail,
     handConnection: (socket) => tell({ type: 'connection' }, socket),
@@ -174,6 +190,25 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
       laterEvents.add(listener);
       void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} before its durable engine started`)));
       tell({ type: 'start-engine' });
+    }),
+    ownsTaskHub: (timeoutMs) => new Promise<void>((resolve, reject) => {
+      if (owner) {
+        resolve();
+        return;
+      }
+      const settle = (error?: RouterError): void => {
+        laterEvents.delete(listener);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      const listener = (event: Record<string, unknown>): void => {
+        if (event['event'] === 'task-hub-owned') settle();
+      };
+      const timer = setTimeout(() => settle(failure('task-hub-not-taken', `its durable engine did not get task hub "${ready.taskHubName}" within ${timeoutMs} ms: `
+        + 'the process working it did not hand it over (another host on the same task hub and storage keeps its lease?)')), timeoutMs);
+      laterEvents.add(listener);
+      void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} before its durable engine owned the task hub`)));
     }),
     retire: async (drainTimeoutMs) => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -14,12 +14,17 @@
  *   to the app's current process. A deploy (or a change of settings) starts the new process while
  *   the old one serves; once the new one is ready, new connections go to it, and the old one
  *   drains: it answers what still arrives on its open connections with `Connection: close`, waits
- *   (at most `drainTimeoutMs`) for clients to close them, stops its durable engine and exits. Only
- *   then does the new process start its durable engine, which picks up all unfinished work of the
- *   task hub (two engines never work one hub at once). The deploy resolves after that. If the new
- *   code does not start, the old process never stopped serving. Apps on the host's embedded Azurite
- *   cannot run twice (its folder is the app's): for them the old process stops first and new
- *   connections wait at the port until the new one is ready.
+ *   (at most `drainTimeoutMs`) for clients to close them, stops its durable engine and exits. The
+ *   durable work moves without a gap: only the holder of the task hub's lease works the hub
+ *   (durable/ownership/ in the host), and the new process's engine starts as soon as it serves, asks
+ *   the old one for the lease, and gets it once the old one has finished the work it was running
+ *   (a few seconds at most); the old one then serves what its clients still send as a non-owner.
+ *   The deploy resolves once the new engine owns the hub and the old process has exited; if the new
+ *   engine does not get the hub within `handoverTimeoutMs`, the deploy fails (APP_START_FAILED,
+ *   reason `task-hub-not-taken`) and the old process goes on serving. If the new code does not
+ *   start, the old process never stopped serving. Apps on the host's embedded Azurite cannot run
+ *   twice (its folder is the app's): for them the old process stops first and new connections wait
+ *   at the port until the new one is ready.
  * - Dependencies: the code runs from `site/<deployment>/`, so `@azure/functions` and
  *   `durable-functions` must resolve from there: a package may ship its node_modules, otherwise Node
  *   looks in the folders above, so keep the root under the project (the default `.data/platform`)
@@ -69,6 +74,8 @@ export interface LocalPlatformOptions {
   readonly portReleaseTimeoutMs?: number;
   /** How long a replaced process waits for its clients to close their connections (default 10 s). */
   readonly drainTimeoutMs?: number;
+  /** How long a new process's durable engine may take to get the task hub from the process it replaces (default 30 s). */
+  readonly handoverTimeoutMs?: number;
   readonly packageLimits?: Partial<PackageLimits>;
   /** When a crashed app process is started again (see crash-restarts.ts; tests shorten it). */
   readonly crashRestarts?: Partial<CrashRestartPolicy>;
@@ -116,6 +123,7 @@ export class LocalPlatform implements Platform {
   readonly #probeTimeoutMs: number;
   readonly #portReleaseTimeoutMs: number;
   readonly #drainTimeoutMs: number;
+  readonly #handoverTimeoutMs: number;
   readonly #crashPolicy: CrashRestartPolicy;
   readonly #limits: PackageLimits;
   readonly #logger: Logger;
@@ -141,6 +149,7 @@ export class LocalPlatform implements Platform {
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
     this.#portReleaseTimeoutMs = options.portReleaseTimeoutMs ?? 15_000;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.#handoverTimeoutMs = options.handoverTimeoutMs ?? 30_000;
     this.#crashPolicy = { ...defaultCrashRestartPolicy, ...options.crashRestarts };
     this.#limits = resolvePackageLimits(options.packageLimits);
     this.#logger = options.logger ?? pino({ level: 'silent' });
@@ -469,12 +478,20 @@ export class LocalPlatform implements Platform {
     }
     this.#serveWith(runtime, next.name, started);
     try {
-      if (old !== undefined && overlap) await this.#retire(next.name, runtime, old);
+      // The old process, if it still runs, hands the task hub over once its running work is done.
       await started.startEngine();
+      await started.ownsTaskHub(this.#handoverTimeoutMs);
     } catch (error) {
       await this.#takeDown(runtime, started);
+      if (old !== undefined && overlap && old.alive) {
+        // It never stopped serving: its connections come back to it, and it takes the hub back once free.
+        runtime.current = old;
+        runtime.listener?.serveWith(old);
+        return { ok: false, error, fallback: { kind: 'still-running' } };
+      }
       return { ok: false, error, fallback: await this.#fallBack(previous, runtime) };
     }
+    if (old !== undefined && overlap) await this.#retire(next.name, runtime, old);
     runtime.crashes.reset();
     return { ok: true };
   }

@@ -21,6 +21,8 @@ export interface DurableTaskSettings {
   readonly trackingStoreConnectionName: string;
   readonly trackingTables: TrackingTableNames;
   readonly workTable: string;
+  /** The task hub's lease (`{hub}Leases`), next to its work table: which host process works the hub. */
+  readonly leaseTable: string;
   readonly defaultVersion: string;
   readonly versionMatchStrategy: VersionMatchStrategy;
   readonly versionFailureStrategy: VersionFailureStrategy;
@@ -52,6 +54,7 @@ export function parseDurableTaskSettings(section: Readonly<Record<string, unknow
     // As DurableTask.AzureStorage: a separate tracking store is named by the prefix, shared by every hub that uses it.
     trackingTables: trackingTableNames(trackingConnection === undefined ? hubName : prefix),
     workTable: `${hubName}Work`,
+    leaseTable: `${hubName}Leases`,
     defaultVersion: stringAt(durable, 'defaultVersion') ?? '',
     versionMatchStrategy: oneOf(durable, 'versionMatchStrategy', ['None', 'Strict', 'CurrentOrOlder'] as const, 'None'),
     versionFailureStrategy: oneOf(durable, 'versionFailureStrategy', ['Reject', 'Fail'] as const, 'Reject'),

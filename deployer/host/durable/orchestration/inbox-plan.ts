@@ -162,6 +162,7 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
                 ...(body.input === undefined ? {} : { input: body.input }),
                 ...(body.version === undefined ? {} : { version: body.version }),
                 ...(body.parent === undefined ? {} : { parent: body.parent }),
+                ...(body.createdTime === undefined ? {} : { createdTime: body.createdTime }),
               };
             }
             break;

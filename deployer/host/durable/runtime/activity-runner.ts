@@ -29,8 +29,10 @@ export class ActivityRunner {
   private queue: ActivityWork[] = [];
   private queueHead = 0;
   private readonly known = new Set<string>();
-  private running = 0;
+  private active = 0;
   private stopped = false;
+  /** Held: queued work waits (a handover lets running work finish but starts none). */
+  private held = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -38,6 +40,8 @@ export class ActivityRunner {
     private readonly invoker: FunctionInvoker,
     private readonly deliver: ResultSink,
     private readonly logger: Logger,
+    /** Asked before each activity starts: false once this host may no longer work the task hub. */
+    private readonly mayRun: () => boolean = () => true,
   ) {}
 
   /** Queues the work unless the same scheduled task is already queued or running. */
@@ -47,6 +51,15 @@ export class ActivityRunner {
     this.known.add(key);
     this.queue.push(work);
     this.pump();
+  }
+
+  /** Starts no more work; what runs finishes and delivers its result. */
+  hold(): void {
+    this.held = true;
+  }
+
+  get running(): number {
+    return this.inFlight.size;
   }
 
   /** Stops starting work; waits up to `graceMs` for running work (whose results are then dropped). */
@@ -64,15 +77,15 @@ export class ActivityRunner {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.maxConcurrent && this.queueHead < this.queue.length) {
+    while (!this.stopped && !this.held && this.active < this.maxConcurrent && this.queueHead < this.queue.length) {
       const work = this.queue[this.queueHead++] as ActivityWork;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
       }
-      this.running++;
+      this.active++;
       const run = this.execute(work).finally(() => {
-        this.running--;
+        this.active--;
         this.known.delete(workKey(work));
         this.inFlight.delete(run);
         this.pump();
@@ -82,6 +95,7 @@ export class ActivityRunner {
   }
 
   private async execute(work: ActivityWork): Promise<void> {
+    if (!this.mayRun()) return;
     let event: HistoryEvent;
     try {
       const value = work.http !== undefined

@@ -12,7 +12,7 @@ import type { RuntimeStatus } from '../../../../shared/tracking-store/tracking-s
 import type { DurableTaskSettings } from '../configuration/durable-task-settings.js';
 import { entityInstanceId, isEntityInstanceId, parseEntityState } from '../entities/entity-batch.js';
 import { EventType, type HistoryEvent } from '../history/history-event.js';
-import type { InboxItem } from '../orchestration/inbox-plan.js';
+import type { ExecutionStart, InboxItem } from '../orchestration/inbox-plan.js';
 import { StorageUnavailableError } from '../storage/storage-call-policy.js';
 import type { InstanceQuery, InstancePage, InstanceState, InstanceUpdate, TrackingStore } from '../storage/tracking-store.js';
 import { newMessageKey, type WorkMessage, type WorkMessageBody, type WorkQueue } from '../storage/work-queue.js';
@@ -23,7 +23,8 @@ export interface ClientOperationsOptions {
   readonly work: WorkQueue;
   readonly functions: FunctionDirectory;
   readonly settings: DurableTaskSettings;
-  readonly post: (instanceId: string, item: InboxItem) => void;
+  /** Hands an item to the task hub's work in this process; false when this process does not work the hub (it does not own it). */
+  readonly post: (instanceId: string, item: InboxItem) => boolean;
   readonly logger: Logger;
 }
 
@@ -66,15 +67,28 @@ export class ClientOperations {
       if (error instanceof StorageUnavailableError) this.options.store.retractStart(id, executionId, this.options.logger);
       throw error;
     }
-    this.options.post(id, {
-      kind: 'start',
-      start: {
-        executionId, name, createdTime: now.toISOString(),
-        ...(input === undefined ? {} : { input }),
-        ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
-      },
-    });
+    const start = {
+      executionId, name, createdTime: now.toISOString(),
+      ...(input === undefined ? {} : { input }),
+      ...(resolvedVersion === '' ? {} : { version: resolvedVersion }),
+    };
+    if (!this.options.post(id, { kind: 'start', start })) await this.handToOwner(id, start);
     return id;
+  }
+
+  /**
+   * A process that does not own the task hub tells its owner through the work table (the owner
+   * polls it; a repeated start of the execution is dropped): otherwise the Pending row would wait
+   * for the next owner's recovery. A start whose message cannot be written is answered as failed
+   * and its Pending row removed.
+   */
+  private async handToOwner(id: string, start: ExecutionStart & { readonly createdTime: string }): Promise<void> {
+    try {
+      await this.options.work.put([{ instanceId: id, key: newMessageKey(), body: { kind: 'start', ...start } }]);
+    } catch (error) {
+      this.options.store.retractStart(id, start.executionId, this.options.logger);
+      throw error;
+    }
   }
 
   private async writeStart(id: string, row: InstanceUpdate): Promise<void> {

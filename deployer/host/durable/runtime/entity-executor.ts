@@ -18,6 +18,7 @@ import type { TrackingStore } from '../storage/tracking-store.js';
 import { newMessageKey, type EntityOperationRequest, type WorkMessage, type WorkQueue } from '../storage/work-queue.js';
 import type { FunctionDirectory } from './function-directory.js';
 import type { EpisodeOutcome } from './instance-scheduler.js';
+import { NotOwnerError } from './not-owner-error.js';
 
 export interface EntityExecutorOptions {
   readonly store: TrackingStore;
@@ -25,6 +26,8 @@ export interface EntityExecutorOptions {
   readonly invoker: FunctionInvoker;
   readonly functions: FunctionDirectory;
   readonly post: (instanceId: string, item: InboxItem) => void;
+  /** False once this host may no longer work the task hub: nothing more is written. */
+  readonly owns: () => boolean;
   readonly logger: Logger;
 }
 
@@ -64,6 +67,7 @@ export class EntityExecutor {
     const requests = freshRequests(entity.state, batch.map((op) => op.request));
     if (requests.length > 0) {
       const outcome = await this.run(instanceId, address, entity.state, requests);
+      if (!this.options.owns()) throw new NotOwnerError();
       const outbound = this.outboundMessages(outcome);
       if (outbound.length > 0) await this.options.work.put(outbound);
       await this.save(instanceId, address.name, entity, outcome.state);

@@ -27,6 +27,7 @@ import { newMessageKey, type WorkMessage, type WorkQueue } from '../storage/work
 import type { ActivityRunner } from './activity-runner.js';
 import type { FunctionDirectory } from './function-directory.js';
 import type { EpisodeOutcome } from './instance-scheduler.js';
+import { NotOwnerError } from './not-owner-error.js';
 import type { TimerService } from './timer-service.js';
 
 export interface OrchestrationExecutorOptions {
@@ -39,6 +40,8 @@ export interface OrchestrationExecutorOptions {
   readonly timers: TimerService;
   /** Hands an item to an instance of this host (after the checkpoint that produced it). */
   readonly post: (instanceId: string, item: InboxItem) => void;
+  /** False once this host may no longer work the task hub: nothing more is written. */
+  readonly owns: () => boolean;
   readonly logger: Logger;
 }
 
@@ -392,6 +395,7 @@ export class OrchestrationExecutor {
         details: { instanceId },
       });
     }
+    if (!this.options.owns()) throw new NotOwnerError();
     const recorded = [...new Set([...write.consumed, ...leftovers])];
     const outbound = this.outboundMessages(instanceId, write);
     if (outbound.length > 0) await work.put(outbound.map((entry) => entry.message));

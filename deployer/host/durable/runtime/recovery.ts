@@ -18,6 +18,8 @@ export async function recoverTaskHub(store: TrackingStore, work: WorkQueue, task
   let instances = 0;
   for await (const instance of store.listInstances({ taskHubName, runtimeStatus: ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'] })) {
     if (isEntityInstanceId(instance.instanceId)) continue;
+    // A start answered as failed whose row landed late: it is being removed, not run (a lease lost and taken again in a stall recovers meanwhile).
+    if (instance.runtimeStatus === 'Pending' && store.isRetracting(instance.instanceId, instance.executionId)) continue;
     if (instance.runtimeStatus === 'Pending') {
       targets.postFirst(instance.instanceId, {
         kind: 'start',

@@ -182,7 +182,12 @@ export class TrackingStore {
    * same id may replace it (the client retried the start it was told had failed).
    */
   isRetractedStart(instanceId: string, row: Pick<InstanceState, 'executionId' | 'runtimeStatus'>): boolean {
-    return row.runtimeStatus === 'Pending' && this.#retracting.get(instanceId) === row.executionId;
+    return row.runtimeStatus === 'Pending' && this.isRetracting(instanceId, row.executionId);
+  }
+
+  /** Whether a start of this execution was answered as failed and its Pending row is being watched for, to be removed: recovery must not run it. */
+  isRetracting(instanceId: string, executionId: string): boolean {
+    return this.#retracting.get(instanceId) === executionId;
   }
 
   #forgetRetraction(instanceId: string, executionId: string): void {

@@ -29,6 +29,8 @@ export type WorkMessageBody =
   | {
     readonly kind: 'start'; readonly executionId: string; readonly name: string; readonly input?: string;
     readonly version?: string; readonly parent?: ParentInstanceInfo;
+    /** A client start's: its Pending Instances row has this creation time. */
+    readonly createdTime?: string;
   }
   /** A history event for the instance (EventRaised, SubOrchestrationInstanceCompleted/Failed), for one execution or any. */
   | { readonly kind: 'event'; readonly event: HistoryEvent; readonly executionId?: string }
@@ -109,8 +111,10 @@ export class WorkQueue {
     }
   }
 
-  async *list(): AsyncIterable<WorkMessage> {
+  /** Every message in the table; `skip` leaves out ones the caller has (their bodies are not read from blobs). */
+  async *list(skip?: (instanceId: string, key: string) => boolean): AsyncIterable<WorkMessage> {
     for await (const row of this.table.listEntities<Record<string, unknown>>()) {
+      if (skip !== undefined && typeof row.partitionKey === 'string' && typeof row.rowKey === 'string' && skip(unescapeKey(row.partitionKey), row.rowKey)) continue;
       const message = fromRow(this.largeValues === undefined ? row : await this.largeValues.restoreFromBlobNames(row));
       if (message !== undefined) yield message;
     }

@@ -157,6 +157,22 @@ describe('planning an inbox batch', () => {
     assert.deepEqual(planInbox(running, [work('t', { kind: 'terminate', reason: 'x' })]).control, { kind: 'terminate', reason: 'x' });
     assert.equal(planInbox(running, [{ kind: 'start', start: { executionId: 'exec-1', name: 'Flow' } }]).start, undefined);
   });
+
+  it('a start handed over by a process that does not own the hub runs once, whether its Pending row is recovered too or not', () => {
+    const pending = { kind: 'start' as const, start: { executionId: 'exec-9', name: 'Flow', createdTime: at(0) } };
+    const message = work('handed', { kind: 'start', executionId: 'exec-9', name: 'Flow', createdTime: at(0) });
+    const fresh = viewExecution([], []);
+    for (const batch of [[pending, message], [message, pending]]) {
+      const plan = planInbox(fresh, batch);
+      assert.deepEqual(plan.start, pending.start);
+      assert.deepEqual(plan.consumed, ['handed']);
+    }
+    // The message arrives after the recovered Pending row started the execution: used up, not run again.
+    const begun = viewExecution([e.started(1), e.execution('Flow', undefined, 'exec-9')], []);
+    const late = planInbox(begun, [message]);
+    assert.equal(late.start, undefined);
+    assert.deepEqual(late.consumed, ['handed']);
+  });
 });
 
 describe('entities', () => {
