@@ -50,7 +50,9 @@ export function analyzeVersion(sources: VersionSources, routeKey?: RouteKey): Ve
       }
       const resolved = resolveNameLiteral(expression, checker);
       if (!resolved.ok) {
-        problems.push(problemAt(sources.root, resolved.node, `${quote(site.node)}: the ${site.kind} name ${resolved.reason}; write it as a string literal or a constant`));
+        const where = problemAt(sources.root, resolved.node, '').at;
+        const at = problemAt(sources.root, site.node, '').at;
+        problems.push(problemAt(sources.root, site.node, `${quote(site.node)}: the ${site.kind} name ${resolved.reason}${where === at ? '' : ` (${where})`}; write it as a string literal or a constant`));
       } else if (!isInVersion(sources, resolved.literal)) {
         problems.push(problemAt(sources.root, site.node, `${quote(site.node)}: the ${site.kind} name is declared outside the app's own code (${resolved.literal.getSourceFile().getFilePath()})`));
       } else {
