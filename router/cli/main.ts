@@ -7,6 +7,7 @@ import { runServeCommand, type ServeCommandOptions } from './commands/serve-comm
 import { runStartCommand } from './commands/start-command.js';
 import { runCurrentCommand, runDecommissionCommand, runDrainCommand } from './commands/version-commands.js';
 import { runVersionsCommand } from './commands/versions-command.js';
+import { runVersionNamesCommand, type VersionNamesCommandOptions } from './commands/version-names-command.js';
 import { cliVersion } from './cli-version.js';
 import { describeFailure, type GlobalOptions } from './global-options.js';
 import { releaseStrategies } from '../../shared/versions/release-strategy.js';
@@ -98,6 +99,15 @@ program
   .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (default <appDir>/.data/azurite)')
   .option('--require-keys', 'check keys as the Azure Functions host does; they are kept in <data-dir>/secrets (default <appDir>/.data/secrets)')
   .action((appDir: string, options: HostCommandOptions) => runHostCommand(appDir, options));
+
+program
+  .command('version-names <appDir>')
+  .description('build one app holding the new version under versioned function names (ProcessOrder_v1_3) and the earlier versions\' durable functions under the names their instances replay by (docs/versioned-names.md)')
+  .requiredOption('--previous <dir|zip>', 'the app that runs now: a plain app, or an earlier output of version-names')
+  .requiredOption('--to <version>', 'the new version (1.3 or 1.3.0)')
+  .option('--out <dir>', 'where the migrated app goes (default: <appDir>, rewritten in place)')
+  .option('--drop <versions>', 'earlier versions to leave out, comma-separated (e.g. 1.2,1.3): their instances have drained')
+  .action((appDir: string, options: VersionNamesCommandOptions) => runVersionNamesCommand(appDir, options));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${describeFailure(error)}\n`);

@@ -59,6 +59,10 @@ export const errorCatalogue = {
   CONTROL_PLANE_UNAVAILABLE: { status: 503, message: 'The control plane could not be reached: releases and version changes cannot be made now (routing is not affected).' },
   CONTROL_PLANE_TIMEOUT: { status: 504, message: 'The control plane did not answer in time: the change may or may not have been made; check before retrying (routing is not affected).' },
   PACKAGE_DOWNLOAD_FAILED: { status: 502, message: 'The release package could not be downloaded.' },
+  VERSION_NAMES_INVALID: { status: 400, message: 'The versioned-names migration cannot run with these arguments.' },
+  VERSION_NAMES_UNSAFE: { status: 422, message: 'The app has code the versioned-names migration cannot rewrite safely: write function names as string literals or constants, and load modules with static imports.' },
+  VERSION_NAMES_CONFLICT: { status: 409, message: 'Two functions of the migrated app would have one name; rename one of them.' },
+  VERSION_NAMES_DEPENDENCY_CONFLICT: { status: 409, message: 'Two versions in the migrated app need incompatible ranges of one npm dependency; they share one node_modules.' },
   WAIT_TIMEOUT: { status: 504, message: 'The operation had not ended when the wait for it ran out; it goes on in the router.' },
   INTERNAL: { status: 500, message: 'An internal error occurred.' },
 } as const satisfies Record<string, CatalogueEntry>;
