@@ -16,6 +16,12 @@ export interface ExecutionStart {
   readonly parent?: ParentInstanceInfo;
   /** Set for client starts: the Instances row already exists with this creation time. */
   readonly createdTime?: string;
+  /**
+   * A client start that reached this engine through the work table (another process took it):
+   * it runs only while its Pending row is there, since a start answered as failed has its row
+   * removed but its message may still land.
+   */
+  readonly handedOver?: true;
 }
 
 export type InboxItem =
@@ -163,6 +169,7 @@ export function planInbox(view: ExecutionView, items: readonly InboxItem[]): Inb
                 ...(body.version === undefined ? {} : { version: body.version }),
                 ...(body.parent === undefined ? {} : { parent: body.parent }),
                 ...(body.createdTime === undefined ? {} : { createdTime: body.createdTime }),
+                ...(body.parent === undefined && body.createdTime !== undefined ? { handedOver: true as const } : {}),
               };
             }
             break;

@@ -158,6 +158,13 @@ export class OrchestrationExecutor {
     for (const reason of plan.dropped) this.options.logger.debug({ instanceId }, `Dropped ${reason}`);
     if (plan.refusedStarts.length > 0) await this.refuseStarts(instanceId, plan.refusedStarts);
 
+    if (plan.start?.handedOver === true && !(await this.startStillWanted(instanceId, plan.start.executionId))) {
+      const executionId = plan.start.executionId;
+      const retracted = items.filter((item) => item.kind === 'work' && item.message.body.kind === 'start' && item.message.body.executionId === executionId);
+      await this.deleteConsumed(instanceId, retracted.map((item) => (item.kind === 'work' ? item.message.key : '')));
+      this.options.logger.warn({ instanceId, executionId }, 'Dropped a start handed over by another process whose Pending row is gone (it was answered as failed)');
+      return this.processLoaded(instanceId, state, items.filter((item) => !retracted.includes(item)));
+    }
     if (plan.start !== undefined) {
       const started = this.executionStarted(instanceId, plan.start);
       const verdict = this.versionVerdict(started);
@@ -194,6 +201,11 @@ export class OrchestrationExecutor {
       this.dispatchPending(instanceId, state);
     }
     return { held: plan.held };
+  }
+
+  private async startStillWanted(instanceId: string, executionId: string): Promise<boolean> {
+    const row = await this.options.store.readInstance(instanceId);
+    return row?.executionId === executionId && row.runtimeStatus === 'Pending' && !this.options.store.isRetracting(instanceId, executionId);
   }
 
   /** Loads the instance from storage. */

@@ -162,9 +162,9 @@ describe('planning an inbox batch', () => {
     const pending = { kind: 'start' as const, start: { executionId: 'exec-9', name: 'Flow', createdTime: at(0) } };
     const message = work('handed', { kind: 'start', executionId: 'exec-9', name: 'Flow', createdTime: at(0) });
     const fresh = viewExecution([], []);
-    for (const batch of [[pending, message], [message, pending]]) {
+    for (const [batch, start] of [[[pending, message], pending.start], [[message, pending], { ...pending.start, handedOver: true }]] as const) {
       const plan = planInbox(fresh, batch);
-      assert.deepEqual(plan.start, pending.start);
+      assert.deepEqual(plan.start, start);
       assert.deepEqual(plan.consumed, ['handed']);
     }
     // The message arrives after the recovered Pending row started the execution: used up, not run again.

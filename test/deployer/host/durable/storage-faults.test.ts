@@ -11,6 +11,7 @@ import { startAzuriteForTests } from '../../../fixtures/azurite.js';
 import { readStatus, startEngine, waitForStatus, type EngineHarness, type StatusBody } from './fixtures/engine-harness.js';
 import { LibraryInvoker } from './fixtures/library-invoker.js';
 import { StorageFaultProxy } from '../../../fixtures/storage-fault-proxy.js';
+import { newMessageKey, WorkQueue } from '../../../../deployer/host/durable/storage/work-queue.js';
 
 const azurite = await startAzuriteForTests();
 const api = '/runtime/webhooks/durabletask';
@@ -100,6 +101,21 @@ describe('storage faults under the durable engine', () => {
       proxy.resetWhen(undefined);
     }
     assert.equal((await waitForStatus(engine.url, 'late-retry')).output, 'second-1-2');
+  });
+
+  it('does not run a start handed over through the work table whose Pending row is gone (a start answered as failed whose message landed late)', async () => {
+    const work = WorkQueue.open(azurite.connectionString, 'FaultHubWork', 'FaultHub');
+    await work.put([{ instanceId: 'late-handover', key: newMessageKey(), body: { kind: 'start', executionId: 'gone-execution', name: 'chain', input: '"x"', createdTime: new Date().toISOString() } }]);
+    const rows = createTableClient(azurite.connectionString, 'FaultHubWork');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      let left = 0;
+      for await (const row of rows.listEntities({ queryOptions: { filter: "PartitionKey eq 'late-handover'" } })) if (row.rowKey !== undefined) left++;
+      if (left === 0) break;
+      if (Date.now() > deadline) assert.fail('the owner never took the handed-over start from the work table');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await readStatus(engine.url, 'late-handover')).status, 404, 'a start whose Pending row was removed ran');
   });
 
   it('retries a start whose answer was lost, and finds its own row instead of answering 409', async () => {
