@@ -4,12 +4,16 @@
  * once it has expired or was released. A newly started engine asks for a handover (`requestedBy`):
  * the owner finishes what it runs, releases the lease, reserved for the requester until
  * `expiresAt`, and does not ask for it back (it only takes a lease that expired unclaimed), so two
- * engines on one hub never pass the lease back and forth.
+ * engines on one hub never pass the lease back and forth. An owner whose process is known to be
+ * gone (`ownerGone`) is treated as expired: a host restarted after a crash need not wait out the
+ * dead one's lease.
  */
 
 export interface LeaseRecord {
   /** The engine that holds the lease; '' when released. */
   readonly owner: string;
+  /** The owner's process, `host/pid` ('' when released or unknown). */
+  readonly ownerProcess: string;
   /** Epoch ms: until then the owner's lease (or, released, the requester's reservation) runs. */
   readonly expiresAt: number;
   /** An engine waiting for a handover; '' when none. */
@@ -20,6 +24,10 @@ export interface LeaseRecord {
 
 export interface LeaseView {
   readonly me: string;
+  /** This engine's process, `host/pid`. */
+  readonly process: string;
+  /** The row's owner is another engine whose process has ended. */
+  readonly ownerGone: boolean;
   readonly now: number;
   readonly durationMs: number;
   /** This engine believes it holds the lease (its last renewal is recent enough). */
@@ -41,7 +49,7 @@ export type LeaseDecision =
 
 export function decideLease(row: LeaseRecord | undefined, view: LeaseView): LeaseDecision {
   const { me, now, durationMs } = view;
-  const held = (): LeaseRecord => ({ owner: me, expiresAt: now + durationMs, requestedBy: '', requestExpiresAt: 0 });
+  const held = (): LeaseRecord => ({ owner: me, ownerProcess: view.process, expiresAt: now + durationMs, requestedBy: '', requestExpiresAt: 0 });
   if (row === undefined) return { kind: 'take', next: held() };
   const requestLive = row.requestedBy !== '' && row.requestExpiresAt > now;
   if (row.owner === me) {
@@ -54,7 +62,7 @@ export function decideLease(row: LeaseRecord | undefined, view: LeaseView): Leas
     const reservedForOther = row.requestedBy !== '' && row.requestedBy !== me && row.expiresAt > now;
     return reservedForOther ? { kind: 'wait' } : { kind: 'take', next: held() };
   }
-  if (row.expiresAt <= now) return { kind: 'take', next: held() };
+  if (row.expiresAt <= now || view.ownerGone) return { kind: 'take', next: held() };
   if (!view.mayRequest) return { kind: 'wait' };
   // Another engine's live request comes first; this engine's own is renewed at half its life.
   if (requestLive && row.requestedBy !== me) return { kind: 'wait' };
@@ -70,8 +78,8 @@ export function releaseLease(row: LeaseRecord, me: string, now: number, duration
   if (row.owner !== me) return undefined;
   const requestLive = row.requestedBy !== '' && row.requestedBy !== me && row.requestExpiresAt > now;
   return requestLive
-    ? { owner: '', expiresAt: now + durationMs, requestedBy: row.requestedBy, requestExpiresAt: row.requestExpiresAt }
-    : { owner: '', expiresAt: 0, requestedBy: '', requestExpiresAt: 0 };
+    ? { owner: '', ownerProcess: '', expiresAt: now + durationMs, requestedBy: row.requestedBy, requestExpiresAt: row.requestExpiresAt }
+    : { owner: '', ownerProcess: '', expiresAt: 0, requestedBy: '', requestExpiresAt: 0 };
 }
 
 /** The row once a waiting engine that asked for the lease gives up (it stops). Undefined: nothing to withdraw. */

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { LeaseTable, StoredLease } from '../storage/lease-table.js';
 import { decideLease, releaseLease, withdrawRequest, type LeaseRecord } from './lease-rule.js';
+import { ownerProcessIsGone, thisProcess } from './owner-process.js';
 
 export interface LeaseTimings {
   /** How long a lease runs without renewal. */
@@ -139,7 +140,9 @@ export class TaskHubLease {
       if (!holding || round > 1) this.stored = current;
       this.lastOwner = current?.record.owner ?? '';
       const now = Date.now();
-      const decision = decideLease(current?.record, { me: this.me, now, durationMs: this.timings.durationMs, holding, mayRequest: this.mayRequest });
+      const owner = current?.record;
+      const ownerGone = owner !== undefined && owner.owner !== '' && owner.owner !== this.me && ownerProcessIsGone(owner.ownerProcess);
+      const decision = decideLease(owner, { me: this.me, process: thisProcess(), ownerGone, now, durationMs: this.timings.durationMs, holding, mayRequest: this.mayRequest });
       if (decision.kind === 'wait') return;
       if (decision.kind === 'lost') {
         this.lose(`task hub lease taken by ${current?.record.owner || 'nobody'}`);

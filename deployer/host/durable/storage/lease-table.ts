@@ -51,6 +51,7 @@ export class LeaseTable {
     const entity = {
       partitionKey, rowKey,
       Owner: record.owner,
+      OwnerProcess: record.ownerProcess,
       ExpiresAt: new Date(record.expiresAt),
       RequestedBy: record.requestedBy,
       RequestExpiresAt: new Date(record.requestExpiresAt),
@@ -75,6 +76,7 @@ export class LeaseTable {
 function recordOf(row: Readonly<Record<string, unknown>>): LeaseRecord {
   return {
     owner: typeof row['Owner'] === 'string' ? row['Owner'] : '',
+    ownerProcess: typeof row['OwnerProcess'] === 'string' ? row['OwnerProcess'] : '',
     expiresAt: timeOf(row['ExpiresAt']),
     requestedBy: typeof row['RequestedBy'] === 'string' ? row['RequestedBy'] : '',
     requestExpiresAt: timeOf(row['RequestExpiresAt']),

@@ -6,14 +6,20 @@ import { decideLease, releaseLease, withdrawRequest, type LeaseRecord, type Leas
 
 const durationMs = 10_000;
 const now = 1_000_000;
-const view = (me: string, extra: Partial<LeaseView> = {}): LeaseView => ({ me, now, durationMs, holding: false, mayRequest: true, ...extra });
-const held = (owner: string, extra: Partial<LeaseRecord> = {}): LeaseRecord => ({ owner, expiresAt: now + 5_000, requestedBy: '', requestExpiresAt: 0, ...extra });
+const view = (me: string, extra: Partial<LeaseView> = {}): LeaseView => ({ me, process: `vm/${me}`, ownerGone: false, now, durationMs, holding: false, mayRequest: true, ...extra });
+const held = (owner: string, extra: Partial<LeaseRecord> = {}): LeaseRecord => ({ owner, ownerProcess: `vm/${owner}`, expiresAt: now + 5_000, requestedBy: '', requestExpiresAt: 0, ...extra });
 
 describe('the task hub lease rule', () => {
   it('takes a hub nobody holds, a released one and an expired one', () => {
     assert.equal(decideLease(undefined, view('a')).kind, 'take');
     assert.equal(decideLease(held(''), view('a')).kind, 'take');
     assert.equal(decideLease(held('b', { expiresAt: now }), view('a', { mayRequest: false })).kind, 'take');
+  });
+
+  it('takes a live lease at once from an owner whose process has ended, and records its own process', () => {
+    const taken = decideLease(held('b', { requestedBy: 'c', requestExpiresAt: now + 5_000 }), view('a', { ownerGone: true, mayRequest: false }));
+    assert.equal(taken.kind, 'take');
+    assert.equal(taken.kind === 'take' && taken.next.ownerProcess, 'vm/a');
   });
 
   it('a new engine asks a live owner for the hub; one that held it before only waits', () => {
@@ -41,11 +47,11 @@ describe('the task hub lease rule', () => {
 
   it('a released lease is the requester\'s until it expires, then anyone\'s', () => {
     const released = releaseLease(held('a', { requestedBy: 'b', requestExpiresAt: now + 1 }), 'a', now, durationMs);
-    assert.deepEqual(released, { owner: '', expiresAt: now + durationMs, requestedBy: 'b', requestExpiresAt: now + 1 });
+    assert.deepEqual(released, { owner: '', ownerProcess: '', expiresAt: now + durationMs, requestedBy: 'b', requestExpiresAt: now + 1 });
     assert.equal(decideLease(released, view('b')).kind, 'take');
     assert.equal(decideLease(released, view('a', { mayRequest: false })).kind, 'wait');
     assert.equal(decideLease(released, view('a', { mayRequest: false, now: now + durationMs })).kind, 'take');
-    assert.deepEqual(releaseLease(held('a'), 'a', now, durationMs), { owner: '', expiresAt: 0, requestedBy: '', requestExpiresAt: 0 });
+    assert.deepEqual(releaseLease(held('a'), 'a', now, durationMs), { owner: '', ownerProcess: '', expiresAt: 0, requestedBy: '', requestExpiresAt: 0 });
     assert.equal(releaseLease(held('b'), 'a', now, durationMs), undefined);
     assert.deepEqual(withdrawRequest(held('b', { requestedBy: 'a', requestExpiresAt: now + 1 }), 'a'), held('b'));
     assert.equal(withdrawRequest(held('b', { requestedBy: 'c', requestExpiresAt: now + 1 }), 'a'), undefined);
@@ -54,7 +60,7 @@ describe('the task hub lease rule', () => {
   it('two engines never both hold a live lease, whatever the row and whoever looks', () => {
     const names = fc.constantFrom('', 'a', 'b', 'c');
     const row = fc.option(fc.record({
-      owner: names, expiresAt: fc.integer({ min: now - 20_000, max: now + 20_000 }),
+      owner: names, ownerProcess: fc.constant('vm/1'), expiresAt: fc.integer({ min: now - 20_000, max: now + 20_000 }),
       requestedBy: names, requestExpiresAt: fc.integer({ min: now - 20_000, max: now + 20_000 }),
     }), { nil: undefined });
     fc.assert(fc.property(row, fc.constantFrom('a', 'b'), fc.boolean(), fc.boolean(), (current, me, holding, mayRequest) => {
