@@ -33,8 +33,10 @@ export async function probeHost(url: string, timeoutMs: number, masterKey: strin
     const functions = enabled.map((entry) => entry.name as string);
     if (functions.length === 0) return { healthy: false, functions, entities: [], detail: 'The host runs but registered no functions: check package.json "main".' };
     const skipped = disabled.length === 0 ? '' : `; not loaded: ${disabled.join(', ')}`;
+    const durable = (status as { durable?: { taskHubName?: unknown; ownsTaskHub?: unknown } }).durable;
+    const waiting = durable?.ownsTaskHub === false ? `; it serves HTTP only while another process works its task hub ${String(durable.taskHubName)}` : '';
     const entities = entityNamesOf(enabled.map((entry) => ({ name: entry.name as string, config: entry.config })));
-    return { healthy: true, functions, entities, detail: `Running with ${functions.length} function${functions.length === 1 ? '' : 's'}${skipped}.` };
+    return { healthy: true, functions, entities, detail: `Running with ${functions.length} function${functions.length === 1 ? '' : 's'}${skipped}${waiting}.` };
   } catch (error) {
     const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
     return { healthy: false, functions: [], entities: [], detail: `The host at ${url} does not answer: ${reason}.` };
