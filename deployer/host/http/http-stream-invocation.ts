@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { isRouterError, type RouterError } from '../../../shared/errors/router-error.js';
 import { bodyTooLarge, CappedBody } from '../../../shared/http/body-limit.js';
-import { lingerThenClose } from '../../../shared/http/lingering-close.js';
+import { closeAfterAnswer } from '../../../shared/http/lingering-close.js';
 import type { AppFunctionInvoker } from '../app-loading/function-invoker.js';
 import type { RpcTraceContext, RpcTypedData } from '../app-loading/functions-core-types.js';
 
@@ -165,7 +165,7 @@ function relay(request: FastifyRequest, reply: FastifyReply, response: Dispatche
   if (!request.raw.complete) {
     // The function answered before reading all of the body (a refusal): the rest is not read.
     void reply.header('connection', 'close');
-    reply.raw.once('finish', () => lingerThenClose(request.raw));
+    closeAfterAnswer(request.raw, reply.raw);
   }
   return reply.send(response.body);
 }
