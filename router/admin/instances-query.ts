@@ -64,7 +64,7 @@ export function parseInstancesQuery(query: Readonly<Record<string, unknown>>, ma
  * given and another does (versions that share an app share its task hub: its `Version` tells).
  */
 export function describeInstance(instance: InstanceRecord, map: VersionMap, routeKey?: RouteKey): DescribedInstance | undefined {
-  const entry = ownerEntryOf(map, instance.taskHub, instance.version);
+  const entry = ownerEntryOf(map, instance.taskHub, instance.version, instance.instanceId.startsWith('@'));
   if (entry === undefined || (routeKey !== undefined && entry.routeKey !== routeKey)) return undefined;
   return {
     instanceId: instance.instanceId,

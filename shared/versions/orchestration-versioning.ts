@@ -94,16 +94,19 @@ function highestOf(entries: readonly VersionEntry[]): string {
 /**
  * The entry an instance belongs to. Apps of their own (app routing) own every instance of their
  * task hub. On a shared app the instance's `Version` (the defaultVersion it started with) names
- * its major.minor; an instance without one (or naming none of the app's) started before any
- * version was set, which makes it the oldest entry's.
+ * its major.minor; an orchestration without one (or naming none of the app's) started before any
+ * version was set, which makes it the oldest entry's. A durable entity records no version and
+ * lives on with the app: it is the newest live entry's.
  */
-export function ownerEntryOf(map: VersionMap, taskHub: string, version: string): VersionEntry | undefined {
+export function ownerEntryOf(map: VersionMap, taskHub: string, version: string, entity = false): VersionEntry | undefined {
   const sharing = map.versions.filter((entry) => entry.app.taskHub === taskHub);
   if (sharing.length <= 1) return sharing[0];
   const routeKey = routeKeyOfRecorded(version);
-  const failedLast = (entry: VersionEntry): number => (entry.state === 'failed' ? 1 : 0);
-  return sharing.find((entry) => entry.routeKey === routeKey)
-    ?? [...sharing].sort((a, b) => failedLast(a) - failedLast(b) || compareRouteKeys(a.routeKey, b.routeKey))[0];
+  const recorded = sharing.find((entry) => entry.routeKey === routeKey);
+  if (recorded !== undefined && !entity) return recorded;
+  const live = (entry: VersionEntry): number => (liveStates.includes(entry.state) ? 0 : 1);
+  const byAge = [...sharing].sort((a, b) => live(a) - live(b) || compareRouteKeys(a.routeKey, b.routeKey));
+  return entity ? byAge.filter((entry) => live(entry) === live(byAge[0] as VersionEntry)).at(-1) : byAge[0];
 }
 
 export interface ActiveCounts {

@@ -124,6 +124,7 @@ describe('orchestration versioning: which version an instance belongs to', () =>
     assert.equal(ownerEntryOf(lineageMap, 'localv1x0', '1.1.0')?.routeKey, '1.1');
     assert.equal(ownerEntryOf(lineageMap, 'localv1x0', '')?.routeKey, '1.0', 'an instance without a version is the oldest\'s');
     assert.equal(ownerEntryOf(lineageMap, 'elsewhere', '1.1.0'), undefined);
+    assert.equal(ownerEntryOf(lineageMap, 'localv1x0', '', true)?.routeKey, '1.1', 'an entity lives on with the app: the newest live entry\'s');
   });
 
   it('gives an app of its own every instance of its hub, whatever it records', () => {
