@@ -52,6 +52,7 @@ for (const platform of ['local', 'azure'] as const) {
 
     let waitingForEvent: Started;
     let waitingOnTimer: Started;
+    let waitingOn11: Started;
 
     before(async () => {
       // A long grace: drained versions stay drained until decommissioned by hand.
@@ -103,6 +104,10 @@ for (const platform of ['local', 'azure'] as const) {
       const done = await finished(order.body);
       assert.equal(done.runtimeStatus, 'Completed', JSON.stringify(done));
       assert.equal(done.output?.['loyaltyPoints'], 1, `1.1's branch awards points: ${JSON.stringify(done.output)}`);
+      // A 1.1 order that waits for approval until the end: it must not keep 1.0 from draining.
+      const waiting = await stack.app<Started>('POST', '/api/orders', {}, { orderId: 'ov-hopper', customer: 'Hopper', items: [{ sku: 'desk', quantity: 2, unitPrice: 600 }] });
+      assert.equal(waiting.status, 202, JSON.stringify(waiting.body));
+      waitingOn11 = waiting.body;
       const refused = await stack.app<{ error: { code: string; message: string } }>('POST', '/api/orders', { 'x-app-version': '1.0' }, { customer: 'Alan', items: [{ sku: 'pen', quantity: 1, unitPrice: 1 }] });
       assert.equal(refused.status, 410);
       assert.equal(refused.body.error.code, 'VERSION_DRAINING');
@@ -116,6 +121,7 @@ for (const platform of ['local', 'azure'] as const) {
       assert.deepEqual([byId.get('ov-ada')?.routeKey, byId.get('ov-ada')?.version], ['1.0', '1.0.0']);
       assert.deepEqual([byId.get('inventory-ov-widget')?.routeKey, byId.get('inventory-ov-widget')?.version], ['1.0', '1.0.0']);
       assert.deepEqual([byId.get('ov-grace')?.routeKey, byId.get('ov-grace')?.version], ['1.1', '1.1.0']);
+      assert.deepEqual([byId.get('ov-hopper')?.routeKey, byId.get('ov-hopper')?.version], ['1.1', '1.1.0']);
       const only10 = await stack.admin<{ instances: Listed[] }>('GET', '/admin/instances?version=1.0');
       assert.deepEqual(only10.body.instances.map((instance) => instance.instanceId).sort(), ['inventory-ov-widget', 'ov-ada']);
     });
@@ -138,6 +144,7 @@ for (const platform of ['local', 'azure'] as const) {
       const entry = await entryOf('1.0');
       assert.ok(entry?.drainedAt !== undefined);
       assert.deepEqual([entry?.instances?.running, entry?.instances?.pending], [0, 0]);
+      assert.equal((await status(waitingOn11)).body.runtimeStatus, 'Running', '1.1\'s instance on the same app and task hub is not 1.0\'s');
       await stack.frontDoorCaughtUp();
       const versions = await stack.admin<VersionsAnswer>('GET', '/admin/versions');
       const shown = versions.body.versions.find((version) => version.routeKey === '1.0');
@@ -174,6 +181,10 @@ for (const platform of ['local', 'azure'] as const) {
       const order = await stack.app<Started>('POST', '/api/orders', {}, { orderId: 'ov-lin', customer: 'Lin', items: [{ sku: 'pad', quantity: 3, unitPrice: 10 }] });
       const done = await finished(order.body);
       assert.deepEqual([done.output?.['appVersion'], done.output?.['loyaltyPoints']], ['1.1.1', 3]);
+      await waitUntil(async () => (await status(waitingOn11)).body.customStatus?.stage === 'awaitingApproval', 30_000, '1.1\'s order awaiting approval');
+      assert.equal((await stack.app('POST', '/api/orders/ov-hopper/approval', {}, { approved: true, by: 'Lin' })).status, 202);
+      const approved = await finished(waitingOn11);
+      assert.deepEqual([approved.output?.['appVersion'], approved.output?.['loyaltyPoints']], ['1.1.1', 120], 'started on 1.1.0, it keeps 1.1\'s branch on 1.1.1\'s code');
       const listed = await stack.admin<{ instances: Listed[] }>('GET', '/admin/instances?version=1.1');
       assert.equal(listed.body.instances.find((instance) => instance.instanceId === 'ov-lin')?.version, '1.1.1');
       const conflict = await stack.admin<{ error: { code: string } }>('POST', '/admin/releases', { version: '1.1.2', package: await stage('1.1.2'), strategy: 'app-routing' });
