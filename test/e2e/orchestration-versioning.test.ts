@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -189,6 +190,20 @@ for (const platform of ['local', 'azure'] as const) {
       assert.equal(listed.body.instances.find((instance) => instance.instanceId === 'ov-lin')?.version, '1.1.1');
       const conflict = await stack.admin<{ error: { code: string } }>('POST', '/admin/releases', { version: '1.1.2', package: await stage('1.1.2'), strategy: 'app-routing' });
       assert.deepEqual([conflict.status, conflict.body.error.code], [409, 'STRATEGY_CONFLICT']);
+    });
+
+    it('a failed release onto the lineage keeps the app, its code and its version; the lineage goes on', async () => {
+      const broken = await stage('1.2.0');
+      await writeFile(path.join(broken, 'dist', 'src', 'functions', 'version.js'), 'throw new Error("this package is broken on purpose");\n');
+      const { final } = await stack.release({ version: '1.2.0', package: broken, strategy });
+      assert.equal(final.state, 'failed', JSON.stringify(final));
+      assert.match((final.cleanup ?? []).join(' '), /1\.2 was taken out of the version map .* app dr-local-v1-0 is kept/);
+      assert.deepEqual((await stack.platformApps()).map((app) => app.name), [appName]);
+      assert.equal(findEntry(await stack.map(), '1.2'), undefined);
+      const served = await stack.app<{ version: string }>('GET', '/api/version');
+      assert.deepEqual([served.status, served.body.version], [200, '1.1.1']);
+      const { final: patched } = await stack.release({ version: '1.1.2', package: await stage('1.1.2'), strategy });
+      assert.equal(patched.state, 'succeeded', `never raised, 1.2.0 does not hold the lineage's version up: ${JSON.stringify(patched)}`);
     });
   });
 }

@@ -19,6 +19,7 @@ import { activityNames } from '../function-names.js';
 import { controlPlaneRuntime, type ControlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import {
   activateRelease, failReleaseApp, isolateTrackingStore, noteEntities, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry,
+  withdrawLineageRelease,
 } from '../versions/version-changes.js';
 import { discardPackageUnlessHealthy } from './package-retention.js';
 import { claimKeysOf } from './release-claim-keys.js';
@@ -248,17 +249,21 @@ async function abandon(input: AbandonInput): Promise<{ cleanup: string[] }> {
 }
 
 /**
- * A failed release onto a lineage's app never deletes it: other versions run there. Its entry (a
- * new major.minor) is marked failed. Before the app's defaultVersion was raised, the app gets its
- * last healthy package back. After, it keeps the new code: instances may already carry the new
- * version, and only the new code has their branch.
+ * A failed release onto a lineage's app never deletes it: other versions run there. Before the
+ * app's defaultVersion was raised, its entry (a new major.minor) goes and the app gets its last
+ * healthy package back. After, the entry is marked failed (the app's version may not go below it)
+ * and the app keeps the new code: instances may already carry the new version, and only the new
+ * code has their branch.
  */
 async function abandonOntoLineage(runtime: ControlPlaneRuntime, input: AbandonInput): Promise<{ cleanup: string[] }> {
   const { plan: release } = input;
   const cleanup: string[] = [];
   if (release.kind === 'breaking') {
-    const { map } = await runtime.store.update((current) => failReleaseApp(current, release.routeKey, release.appName));
-    if (findEntry(map, release.routeKey)?.state === 'failed') cleanup.push(`${release.routeKey} is marked failed in the version map; the lineage's app ${release.appName} is kept for the versions that run there.`);
+    const raised = input.versionRaised === true;
+    const { map } = await runtime.store.update((current) => (raised ? failReleaseApp : withdrawLineageRelease)(current, release.routeKey, release.appName));
+    const state = findEntry(map, release.routeKey)?.state;
+    if (state === 'failed') cleanup.push(`${release.routeKey} is marked failed in the version map; the lineage's app ${release.appName} is kept for the versions that run there.`);
+    if (state === undefined) cleanup.push(`${release.routeKey} was taken out of the version map (no instance ever got its version); the lineage's app ${release.appName} is kept for the versions that run there.`);
   }
   const lineageVersion = release.onto?.defaultVersion ?? 'its previous version';
   if (input.versionRaised === true) {
