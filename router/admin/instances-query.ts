@@ -6,6 +6,7 @@ import { RouterError } from '../../shared/errors/router-error.js';
 import type { InstanceQuery, InstanceRecord } from '../../shared/tracking-store/instance-query.js';
 import { runtimeStatuses, type RuntimeStatus } from '../../shared/tracking-store/tracking-store-schema.js';
 import { parseVersionSelector } from '../../shared/versions/semantic-version.js';
+import { ownerEntryOf } from '../../shared/versions/orchestration-versioning.js';
 import type { RouteKey, VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 
 export const instancePageSize = Object.freeze({ default: 100, max: 1000 });
@@ -58,9 +59,13 @@ export function parseInstancesQuery(query: Readonly<Record<string, unknown>>, ma
   };
 }
 
-export function describeInstance(instance: InstanceRecord, map: VersionMap): DescribedInstance | undefined {
-  const entry = map.versions.find((candidate) => candidate.app.taskHub === instance.taskHub);
-  if (entry === undefined) return undefined;
+/**
+ * The instance as the router names it; undefined when no entry owns it, or when `routeKey` is
+ * given and another does (versions that share an app share its task hub: its `Version` tells).
+ */
+export function describeInstance(instance: InstanceRecord, map: VersionMap, routeKey?: RouteKey): DescribedInstance | undefined {
+  const entry = ownerEntryOf(map, instance.taskHub, instance.version, instance.instanceId.startsWith('@'));
+  if (entry === undefined || (routeKey !== undefined && entry.routeKey !== routeKey)) return undefined;
   return {
     instanceId: instance.instanceId,
     name: instance.name,

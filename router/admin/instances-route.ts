@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { RouterError } from '../../shared/errors/router-error.js';
 import type { InstancePage, InstanceQuery } from '../../shared/tracking-store/instance-query.js';
+import { parseVersionSelector } from '../../shared/versions/semantic-version.js';
 import type { VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminGate } from '../front-door/admin-gate.js';
 import { describeInstance, parseInstancesQuery, type DescribedInstance } from './instances-query.js';
@@ -38,9 +39,11 @@ export function registerInstancesRoute(app: FastifyInstance, options: InstancesR
     const map = options.versionMap();
     if (map === undefined) throw new RouterError('STORE_UNAVAILABLE', 'The version map has not been loaded from the store yet; retry shortly.');
     if (source === undefined) throw new RouterError('STORE_UNAVAILABLE', 'This front door has no tracking store configured, so it cannot list instances.');
-    const query = parseInstancesQuery(request.query as Record<string, unknown>, map);
+    const parameters = request.query as Record<string, unknown>;
+    const query = parseInstancesQuery(parameters, map);
+    const routeKey = typeof parameters['version'] === 'string' ? parseVersionSelector(parameters['version']).routeKey : undefined;
     const page = await source.queryInstances(query);
-    const instances = page.instances.flatMap((instance) => describeInstance(instance, map) ?? []);
+    const instances = page.instances.flatMap((instance) => describeInstance(instance, map, routeKey) ?? []);
     return { instances, continuationToken: page.continuationToken ?? null };
   });
 }

@@ -22,6 +22,12 @@ export interface RouterAppSettingsInput {
   readonly trackingStoreNamePrefix?: string;
   /** The app's own settings, from its release; they may not name a router-owned setting. */
   readonly appSettings?: Readonly<Record<string, string>>;
+  /**
+   * Released with orchestration versioning: the app also gets `versionMatchStrategy` CurrentOrOlder
+   * (it runs instances of its version and older ones) and `versionFailureStrategy` Reject (an
+   * instance of a newer version waits in its queue rather than failing).
+   */
+  readonly orchestrationVersioning?: boolean;
 }
 
 const durableTask = 'AzureFunctionsJobHost__extensions__durableTask';
@@ -36,9 +42,12 @@ const routerOwnedSettingNames: readonly string[] = Object.freeze([
   `${durableTask}__defaultVersion`,
 ]);
 
+/** Set by the router on apps released with orchestration versioning only. */
+const versioningSettingNames: readonly string[] = Object.freeze([`${durableTask}__versionMatchStrategy`, `${durableTask}__versionFailureStrategy`]);
+
 export function routerAppSettings(input: RouterAppSettingsInput): Record<string, string> {
   const own = input.appSettings ?? {};
-  const clashes = routerOwnedSettingClashes(own);
+  const clashes = routerOwnedSettingClashes(own, input.orchestrationVersioning === true);
   if (clashes.length > 0) {
     throw new RouterError('INVALID_REQUEST', `The app settings ${clashes.join(', ')} are set by the router itself (task hub and shared tracking store); leave them out.`, {
       details: { settings: clashes },
@@ -53,12 +62,19 @@ export function routerAppSettings(input: RouterAppSettingsInput): Record<string,
     [`${durableTask}__storageProvider__trackingStoreConnectionName`]: 'AzureWebJobsStorage',
     [`${durableTask}__storageProvider__trackingStoreNamePrefix`]: input.trackingStoreNamePrefix ?? defaultTrackingStoreNamePrefix,
     [`${durableTask}__defaultVersion`]: input.version,
+    ...(input.orchestrationVersioning === true ? {
+      [`${durableTask}__versionMatchStrategy`]: 'CurrentOrOlder',
+      [`${durableTask}__versionFailureStrategy`]: 'Reject',
+    } : {}),
   };
 }
 
-/** Own settings that would override a router-owned one (names compare case-insensitively, as on Azure). */
-export function routerOwnedSettingClashes(settings: Readonly<Record<string, string>>): string[] {
-  const owned = new Set(routerOwnedSettingNames.map((name) => name.toLowerCase()));
+/**
+ * Own settings that would override a router-owned one (names compare case-insensitively, as on
+ * Azure); with orchestration versioning the version match and failure strategies are the router's too.
+ */
+export function routerOwnedSettingClashes(settings: Readonly<Record<string, string>>, orchestrationVersioning = false): string[] {
+  const owned = new Set([...routerOwnedSettingNames, ...(orchestrationVersioning ? versioningSettingNames : [])].map((name) => name.toLowerCase()));
   return Object.keys(settings).filter((name) => owned.has(name.toLowerCase()));
 }
 

@@ -6,6 +6,7 @@ import { lingerThenClose } from '../../shared/http/lingering-close.js';
 import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
 import type { AdminGate } from './admin-gate.js';
 import type { AppHealth } from './app-health.js';
+import { defaultReleaseStrategy } from '../../shared/versions/release-strategy.js';
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
@@ -58,6 +59,7 @@ function describeVersion(entry: VersionEntry, health: AppHealth): Record<string,
     state: entry.state,
     versions: entry.versions,
     latest: entry.latest,
+    strategy: entry.strategy ?? defaultReleaseStrategy,
     app: {
       name: entry.app.name,
       url: entry.app.url,

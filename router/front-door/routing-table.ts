@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { VersionEntry, VersionMap } from '../../shared/versions/version-map.js';
+import type { VersionEntry, VersionMap, VersionState } from '../../shared/versions/version-map.js';
 
 /** A version entry with what the proxy attached to it (its upstream target). */
 export interface Route<T> {
@@ -16,6 +16,11 @@ export interface RoutingTable<T> {
   readonly current: Route<T> | undefined;
   /** Both full versions ("1.2.3") and route keys ("1.2") of every entry. */
   readonly byVersion: ReadonlyMap<string, Route<T>>;
+  /**
+   * The entry whose app serves a task hub's instances. Entries share a hub when they share an app
+   * (orchestration versioning): then the live one, so that an instance of a version that drained
+   * and was decommissioned still reaches the app that runs it.
+   */
   readonly byTaskHub: ReadonlyMap<string, Route<T>>;
   /** Every full version the map names, ascending; shown to users who name an unknown one. */
   readonly knownVersions: readonly string[];
@@ -32,7 +37,8 @@ export function compileRoutingTable<T>(map: VersionMap, attach: (entry: VersionE
       byVersion.set(version, route);
       known.push(version);
     }
-    byTaskHub.set(entry.app.taskHub, route);
+    const holder = byTaskHub.get(entry.app.taskHub);
+    if (holder === undefined || ownerPreference(entry, map) < ownerPreference(holder.entry, map)) byTaskHub.set(entry.app.taskHub, route);
   }
   const current = map.current === null ? undefined : byVersion.get(map.current);
   return {
@@ -42,6 +48,13 @@ export function compileRoutingTable<T>(map: VersionMap, attach: (entry: VersionE
     byTaskHub,
     knownVersions: known.sort(compareVersions),
   };
+}
+
+const statePreference: Readonly<Record<VersionState, number>> = { active: 1, draining: 2, drained: 3, provisioning: 4, failed: 5, decommissioned: 6 };
+
+/** Lower is preferred: the current version, then by state. */
+function ownerPreference(entry: VersionEntry, map: VersionMap): number {
+  return entry.routeKey === map.current && entry.state === 'active' ? 0 : statePreference[entry.state];
 }
 
 function compareVersions(a: string, b: string): number {

@@ -49,7 +49,7 @@ export function resolveVersion<T>(
       return allowDraining ? route : draining(table, requested, route);
     case 'decommissioned':
       return new RouterError('VERSION_DECOMMISSIONED',
-        `Version ${route.entry.routeKey} has been decommissioned and its app deleted; ${currentAdvice(table)}.`,
+        `Version ${route.entry.routeKey} has been decommissioned${sharesLiveApp(table, route) ? ' (its app serves newer versions, which run its instances\' calls)' : ' and its app deleted'}; ${currentAdvice(table)}.`,
         { details: { requested, routeKey: route.entry.routeKey, current: table.current?.entry.latest ?? null } });
     case 'provisioning':
     case 'failed':
@@ -93,6 +93,11 @@ export function checkStartOwnership<T>(
   return new RouterError('INSTANCE_ID_CONFLICT',
     `Instance id "${printable(instanceId)}" is already used by ${ownerName}; starting it on version ${route.entry.routeKey} would corrupt its record. Choose another instance id.`,
     { details: { instanceId, routeKey: route.entry.routeKey, ownerRouteKey: ownerRoute?.entry.routeKey ?? null, ownerTaskHub: owner.taskHub } });
+}
+
+function sharesLiveApp<T>(table: RoutingTable<T>, route: Route<T>): boolean {
+  const owner = table.byTaskHub.get(route.entry.app.taskHub);
+  return owner !== undefined && owner.entry.state !== 'decommissioned' && owner.entry.routeKey !== route.entry.routeKey;
 }
 
 function currentRoute<T>(table: RoutingTable<T>): Route<T> | RouterError {

@@ -71,23 +71,42 @@ export class TrackingStoreReader {
    * version that uses entities from ever draining.
    */
   async countActive(taskHub: string): Promise<ActiveInstanceCounts> {
-    const counts = { pending: 0, running: 0, suspended: 0 };
+    const total = { pending: 0, running: 0, suspended: 0 };
+    for (const counts of (await this.countActiveByVersion(taskHub)).values()) {
+      total.pending += counts.pending;
+      total.running += counts.running;
+      total.suspended += counts.suspended;
+    }
+    return total;
+  }
+
+  /**
+   * The same, by the orchestration version each instance records (`Version`; '' when it has none):
+   * apps that run several versions (orchestration versioning) are counted per version.
+   */
+  async countActiveByVersion(taskHub: string): Promise<Map<string, ActiveInstanceCounts>> {
+    const byVersion = new Map<string, { pending: number; running: number; suspended: number }>();
     const statuses = activeRuntimeStatuses.map((status) => odata`RuntimeStatus eq ${status}`).join(' or ');
     const filter = `${odata`TaskHubName eq ${taskHub}`} and (${statuses})`;
     try {
-      const pages = this.#instances.listEntities<{ RuntimeStatus?: unknown }>({ queryOptions: { filter, select: ['PartitionKey', 'RuntimeStatus'] } }).byPage({ maxPageSize: this.#pageSize });
+      const pages = this.#instances.listEntities<{ RuntimeStatus?: unknown; Version?: unknown }>({ queryOptions: { filter, select: ['PartitionKey', 'RuntimeStatus', 'Version'] } })
+        .byPage({ maxPageSize: this.#pageSize });
       for await (const page of pages) {
         for (const row of page) {
           if (isEntityInstanceId(row.partitionKey ?? '')) continue;
           const key = countKeys[row.RuntimeStatus as RuntimeStatus];
-          if (key !== undefined) counts[key] += 1;
+          if (key === undefined) continue;
+          const version = typeof row.Version === 'string' ? row.Version : '';
+          const counts = byVersion.get(version) ?? { pending: 0, running: 0, suspended: 0 };
+          counts[key] += 1;
+          byVersion.set(version, counts);
         }
       }
     } catch (error) {
-      if (storageStatusOf(error) === 404) return counts;
+      if (storageStatusOf(error) === 404) return byVersion;
       throw toStorageError(error, `count the instances of task hub "${taskHub}" in table ${this.#tableName}`);
     }
-    return counts;
+    return byVersion;
   }
 
   /**

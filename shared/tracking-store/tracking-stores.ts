@@ -59,6 +59,12 @@ export class TrackingStores {
     return this.#reader(prefixOfTaskHub(map, taskHub) ?? this.#shared).countActive(taskHub);
   }
 
+  /** The same, by the orchestration version each instance records. */
+  async countActiveByVersion(taskHub: string): Promise<Map<string, ActiveInstanceCounts>> {
+    const map = await this.#versionMap(false);
+    return this.#reader(prefixOfTaskHub(map, taskHub) ?? this.#shared).countActiveByVersion(taskHub);
+  }
+
   /** One page; the continuation token says in which store the next one starts. */
   async queryInstances(query: InstanceQuery): Promise<InstancePage> {
     const map = await this.#versionMap(false);

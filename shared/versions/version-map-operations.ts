@@ -58,6 +58,15 @@ export function activate(map: VersionMap, routeKey: RouteKey): VersionMap {
   return next.current === null ? { ...next, current: routeKey } : next;
 }
 
+/** Takes back a new major.minor still provisioning, as if it had never been released: nothing routed to it or ran as it. */
+export function withdrawProvisioning(map: VersionMap, routeKey: RouteKey): VersionMap {
+  const entry = requireEntry(map, routeKey);
+  if (entry.state !== 'provisioning') {
+    throw new RouterError('VERSION_STATE_CONFLICT', `Version ${routeKey} is ${entry.state}: only a version still provisioning can be withdrawn.`, { details: { routeKey, state: entry.state } });
+  }
+  return { current: map.current, versions: map.versions.filter((candidate) => candidate.routeKey !== routeKey) };
+}
+
 export function markFailed(map: VersionMap, routeKey: RouteKey): VersionMap {
   return transitionEntry(map, routeKey, 'failed');
 }

@@ -10,6 +10,9 @@ interface AppHealthView {
 
 interface VersionWithHealth {
   readonly routeKey: string;
+  readonly state?: string;
+  readonly strategy?: string | null;
+  readonly drainedAt?: string | null;
   readonly app: { readonly name: string; readonly health?: AppHealthView | null; readonly trackingStore?: string | null };
   readonly entities?: readonly string[] | null;
 }
@@ -17,7 +20,7 @@ interface VersionWithHealth {
 export async function runVersionsCommand(options: GlobalOptions): Promise<void> {
   const client = await createAdminClient(options);
   const listing = await client.get<VersionListing>('/admin/versions');
-  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing) + describeOwnTrackingStores(listing.versions) + describeDownApps(listing.versions));
+  process.stdout.write(options.output === 'json' ? `${JSON.stringify(listing, null, 2)}\n` : renderVersionTable(listing) + describeOwnTrackingStores(listing.versions) + describeDrainedBranches(listing.versions) + describeDownApps(listing.versions));
 }
 
 /** One line per app the front door finds down, under the table. */
@@ -36,6 +39,18 @@ export function describeOwnTrackingStores(versions: readonly VersionWithHealth[]
     const store = version.app.trackingStore;
     if (store === undefined || store === null) return [];
     return [`  ${version.routeKey} keeps its instances in its own tracking store ${store} (entities: ${(version.entities ?? []).join(', ') || 'none'})`];
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * Orchestration versioning keeps every version's code branch in one app: once a version has
+ * drained, no instance runs its branch any more and the next release may leave it out.
+ */
+export function describeDrainedBranches(versions: readonly VersionWithHealth[]): string {
+  const lines = versions.flatMap((version) => {
+    if (version.strategy !== 'orchestration-versioning' || (version.state !== 'drained' && version.state !== 'decommissioned') || !version.drainedAt) return [];
+    return [`  ${version.routeKey} drained at ${version.drainedAt}: no instance runs its branch any more; its code branch (context.df.version ${version.routeKey}.x) can be deleted from ${version.app.name}`];
   });
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

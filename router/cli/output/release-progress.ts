@@ -9,6 +9,7 @@ const stepPhrases: Readonly<Record<string, string>> = {
   deploying: 'deploying the package',
   'waiting-for-health': 'waiting until the app answers with its functions registered',
   'isolating-entities': 'giving it a tracking store of its own: another version registers the same durable entities',
+  'raising-version': 'raising the app\'s orchestration version: new instances get this release\'s version',
   recording: 'recording it in the version map',
   promoting: 'making it the current version',
   'starting-drain': 'draining the versions it supersedes',

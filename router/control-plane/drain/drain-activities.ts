@@ -11,6 +11,7 @@ import { drainMonitorIdFor } from '../releases/release-naming.js';
 import { controlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import { recordDrainCheck } from '../versions/version-changes.js';
 import { decideDrain, type DrainDecision } from './drain-decision.js';
+import { countUnfinished } from './unfinished-instances.js';
 
 export interface DrainMonitorInput {
   readonly routeKey: RouteKey;
@@ -22,7 +23,7 @@ async function check(input: DrainMonitorInput): Promise<DrainDecision> {
   let map = (await runtime.store.read()).map;
   const entry = findEntry(map, input.routeKey);
   if (entry?.state === 'draining') {
-    const counts = await runtime.tracking.countActive(entry.app.taskHub);
+    const counts = await countUnfinished(runtime.tracking, map, entry);
     const countedAt = new Date().toISOString();
     map = (await runtime.store.update((current) => recordDrainCheck(current, input.routeKey, { ...counts, countedAt }))).map;
   }

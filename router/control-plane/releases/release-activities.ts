@@ -9,7 +9,8 @@ import type { AppHealth } from '../../../deployer/platform/platform.js';
 import { RouterError } from '../../../shared/errors/router-error.js';
 import { classifyRelease } from '../../../shared/versions/release-classification.js';
 import { findEntry } from '../../../shared/versions/version-map-operations.js';
-import type { RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
+import { orchestrationVersioning, planOrchestrationVersioning } from '../../../shared/versions/orchestration-versioning.js';
+import type { AppRef, RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
 import { appNameFor, taskHubNameFor } from '../../app-configuration/app-naming.js';
 import { routerAppSettings } from '../../app-configuration/app-settings.js';
 import type { ActivityDefinition } from '../durable/activity-definition.js';
@@ -18,8 +19,10 @@ import { activityNames } from '../function-names.js';
 import { controlPlaneRuntime, type ControlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import {
   activateRelease, failReleaseApp, isolateTrackingStore, noteEntities, promoteRelease, recordPatchRelease, registerReleaseApp, requireEntry,
+  withdrawLineageRelease,
 } from '../versions/version-changes.js';
 import { discardPackageUnlessHealthy } from './package-retention.js';
+import { claimKeysOf } from './release-claim-keys.js';
 import type { ReleaseKind } from './release-progress.js';
 import { placeTrackingStore, type TrackingStorePlacement } from './tracking-store-placement.js';
 
@@ -29,10 +32,15 @@ export interface ReleasePlan {
   readonly version: string;
   readonly appName: string;
   readonly taskHub: string;
-  /** A breaking release: how it is released (absent in plans made before strategies were recorded). */
+  /** How it is released (absent in plans made before strategies were recorded, and in app-routing patches). */
   readonly strategy?: ReleaseStrategy;
   /** A patch: the version it follows. */
   readonly previous?: string;
+  /**
+   * Orchestration versioning onto the app its lineage already has (orchestration-versioning.ts):
+   * no new app; the new code is deployed first and the app's defaultVersion raised after.
+   */
+  readonly onto?: { readonly app: AppRef; readonly defaultVersion: string };
 }
 
 export interface PromotionResult {
@@ -43,6 +51,21 @@ export interface PromotionResult {
 async function plan(input: { version: string; strategy?: ReleaseStrategy }): Promise<ReleasePlan> {
   const runtime = controlPlaneRuntime();
   const { map } = await runtime.store.read();
+  if (input.strategy === orchestrationVersioning) {
+    const { classification, lineage } = planOrchestrationVersioning(map, input.version);
+    if (lineage !== undefined) {
+      return {
+        kind: classification.kind,
+        routeKey: classification.routeKey,
+        version: classification.version,
+        appName: lineage.app.name,
+        taskHub: lineage.app.taskHub,
+        strategy: orchestrationVersioning,
+        ...(classification.kind === 'patch' ? { previous: classification.previous } : {}),
+        onto: { app: lineage.app, defaultVersion: lineage.defaultVersion },
+      };
+    }
+  }
   const classification = classifyRelease(map, input.version, input.strategy);
   if (classification.kind === 'breaking') {
     return {
@@ -62,6 +85,12 @@ async function plan(input: { version: string; strategy?: ReleaseStrategy }): Pro
 async function provision(input: { plan: ReleasePlan }): Promise<{ url: string }> {
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
+  if (release.onto !== undefined) {
+    // A new major.minor of the lineage: an entry of its own, on the lineage's app.
+    const app = release.onto.app;
+    await runtime.store.update((map) => registerReleaseApp(map, { version: release.version, app, at: new Date().toISOString(), strategy: orchestrationVersioning }));
+    return { url: app.url };
+  }
   const platform = await runtime.platform();
   const apps = await platform.list();
   if (!apps.some((existing) => existing.name === release.appName) && apps.length >= runtime.settings.appQuota) {
@@ -93,6 +122,7 @@ async function configure(input: ConfigureInput): Promise<{ configured: boolean }
     storageConnectionString: runtime.settings.storage,
     trackingStoreNamePrefix: findEntry((await runtime.store.read()).map, release.routeKey)?.app.trackingStore ?? runtime.settings.trackingStorePrefix,
     appSettings,
+    orchestrationVersioning: release.strategy === orchestrationVersioning,
   });
   const fingerprint = settingsFingerprint(settings);
   const platform = await runtime.platform();
@@ -146,7 +176,8 @@ async function placeInstances(input: { plan: ReleasePlan; entities: readonly str
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
   const map = await withLiveEntities(runtime, (await runtime.store.read()).map, release.routeKey);
-  const placement = placeTrackingStore(map, { routeKey: release.routeKey, kind: release.kind, entities: input.entities }, runtime.settings.trackingStorePrefix);
+  // Onto a lineage's app: its instances (entities included) are the app's, wherever it keeps them; it cannot move.
+  const placement = placeTrackingStore(map, { routeKey: release.routeKey, kind: release.onto === undefined ? release.kind : 'patch', entities: input.entities, appName: release.appName }, runtime.settings.trackingStorePrefix);
   if (release.kind === 'breaking' && placement.trackingStore !== undefined) {
     const trackingStore = placement.trackingStore;
     await runtime.store.update((current) => isolateTrackingStore(current, release.routeKey, release.appName, trackingStore));
@@ -188,12 +219,20 @@ async function promote(input: { routeKey: RouteKey }): Promise<PromotionResult> 
   return { current: map.current, draining: map.versions.filter((entry) => entry.state === 'draining').map((entry) => entry.routeKey) };
 }
 
+export interface AbandonInput {
+  readonly plan: ReleasePlan;
+  readonly sha256: string;
+  /** Onto a lineage: the app's defaultVersion may have been raised to the release's (absent: false). */
+  readonly versionRaised?: boolean;
+}
+
 /** Undoes what a failed release did to its app; says what it did, in sentences for an operator. */
-async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ cleanup: string[] }> {
+async function abandon(input: AbandonInput): Promise<{ cleanup: string[] }> {
   const runtime = controlPlaneRuntime();
   const { plan: release } = input;
   const platform = await runtime.platform();
   const cleanup: string[] = [];
+  if (release.onto !== undefined) return abandonOntoLineage(runtime, input);
   if (release.kind === 'breaking') {
     const { map } = await runtime.store.update((current) => failReleaseApp(current, release.routeKey, release.appName));
     const entry = findEntry(map, release.routeKey);
@@ -204,31 +243,71 @@ async function abandon(input: { plan: ReleasePlan; sha256: string }): Promise<{ 
     cleanup.push(`The app ${release.appName} was deleted.`);
     return { cleanup };
   }
-  const [app, appRecord] = await Promise.all([platform.get(release.appName), runtime.appRecords.get(release.appName)]);
-  const healthy = appRecord.healthyPackage;
-  const runsFailed = app?.deployment?.sha256 === input.sha256;
-  const healthyPath = runsFailed && healthy !== undefined && healthy !== input.sha256 ? await runtime.packages.localPath(healthy) : undefined;
-  if (!runsFailed) {
-    cleanup.push(`The app ${release.appName} still runs ${release.previous ?? 'its previous package'}.`);
-  } else if (healthy !== undefined && healthyPath !== undefined) {
-    await platform.deploy(release.appName, { path: healthyPath, sha256: healthy });
-    cleanup.push(`The package of ${release.previous ?? 'the previous version'} was deployed again to ${release.appName}.`);
-  } else {
-    cleanup.push(`The app ${release.appName} still runs the failed package: no earlier healthy package is kept for it. Release a fixed patch.`);
-  }
+  cleanup.push(...await restoreHealthyPackage(runtime, release, input.sha256, release.previous ?? 'its previous package'));
   cleanup.push(`The version map still says ${release.routeKey} runs ${release.previous ?? 'its previous version'}.`);
   return { cleanup };
+}
+
+/**
+ * A failed release onto a lineage's app never deletes it: other versions run there. Before the
+ * app's defaultVersion was raised, its entry (a new major.minor) goes and the app gets its last
+ * healthy package back. After, the entry is marked failed (the app's version may not go below it)
+ * and the app keeps the new code: instances may already carry the new version, and only the new
+ * code has their branch.
+ */
+async function abandonOntoLineage(runtime: ControlPlaneRuntime, input: AbandonInput): Promise<{ cleanup: string[] }> {
+  const { plan: release } = input;
+  const cleanup: string[] = [];
+  if (release.kind === 'breaking') {
+    const raised = input.versionRaised === true;
+    const { map } = await runtime.store.update((current) => (raised ? failReleaseApp : withdrawLineageRelease)(current, release.routeKey, release.appName));
+    const state = findEntry(map, release.routeKey)?.state;
+    if (state === 'failed') cleanup.push(`${release.routeKey} is marked failed in the version map; the lineage's app ${release.appName} is kept for the versions that run there.`);
+    if (state === undefined) cleanup.push(`${release.routeKey} was taken out of the version map (no instance ever got its version); the lineage's app ${release.appName} is kept for the versions that run there.`);
+  }
+  const lineageVersion = release.onto?.defaultVersion ?? 'its previous version';
+  if (input.versionRaised === true) {
+    cleanup.push(`The app ${release.appName} keeps ${release.version}'s code and may stamp new instances with ${release.version} (its defaultVersion was being raised when the release failed): only that code has their branch. Release ${release.version} again, or a later version.`);
+    return { cleanup };
+  }
+  cleanup.push(...await restoreHealthyPackage(runtime, release, input.sha256, lineageVersion));
+  cleanup.push(`New instances still get ${lineageVersion}.`);
+  return { cleanup };
+}
+
+/** A failed deploy onto an app that serves already: the package last seen healthy on it goes back. */
+async function restoreHealthyPackage(runtime: ControlPlaneRuntime, release: ReleasePlan, sha256: string, previous: string): Promise<string[]> {
+  const platform = await runtime.platform();
+  const [app, appRecord] = await Promise.all([platform.get(release.appName), runtime.appRecords.get(release.appName)]);
+  const healthy = appRecord.healthyPackage;
+  const runsFailed = app?.deployment?.sha256 === sha256;
+  const healthyPath = runsFailed && healthy !== undefined && healthy !== sha256 ? await runtime.packages.localPath(healthy) : undefined;
+  if (!runsFailed) return [`The app ${release.appName} still runs ${previous}.`];
+  if (healthy !== undefined && healthyPath !== undefined) {
+    await platform.deploy(release.appName, { path: healthyPath, sha256: healthy });
+    return [`The package of ${previous} was deployed again to ${release.appName}.`];
+  }
+  return [`The app ${release.appName} still runs the failed package: no earlier healthy package is kept for it. Release a fixed patch.`];
 }
 
 /**
  * The release is over: its claim goes, so do its sealed settings (nothing reads them after
  * configure: a failed patch keeps what it configured), and its package unless an app runs it.
  */
-async function finish(input: { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean }): Promise<Record<string, never>> {
+export interface FinishInput {
+  readonly routeKey: RouteKey;
+  readonly releaseId: string;
+  readonly sha256: string;
+  readonly keepPackage: boolean;
+  /** Which claims it holds besides its major.minor's (absent in releases started before strategies). */
+  readonly strategy?: ReleaseStrategy;
+}
+
+async function finish(input: FinishInput): Promise<Record<string, never>> {
   const runtime = controlPlaneRuntime();
   await runtime.releaseSettings.remove(input.releaseId);
   if (!input.keepPackage) await discardPackageUnlessHealthy(runtime, input.routeKey, input.sha256);
-  await runtime.claims.release(input.routeKey, input.releaseId);
+  for (const key of [...claimKeysOf(input.routeKey, input.strategy)].reverse()) await runtime.claims.release(key, input.releaseId);
   return {};
 }
 
@@ -248,7 +327,7 @@ function settingsFingerprint(settings: Readonly<Record<string, string>>): string
 }
 
 export const releaseActivities: Readonly<Record<string, ActivityDefinition>> = {
-  [activityNames.plan]: { handler: (input) => runActivity(() => plan(input as { version: string })) },
+  [activityNames.plan]: { handler: (input) => runActivity(() => plan(input as { version: string; strategy?: ReleaseStrategy })) },
   [activityNames.provision]: { handler: (input) => runActivity(() => provision(input as { plan: ReleasePlan })) },
   [activityNames.configure]: { handler: (input) => runActivity(() => configure(input as ConfigureInput)) },
   [activityNames.deploy]: { handler: (input) => runActivity(() => deploy(input as { appName: string; sha256: string })) },
@@ -256,6 +335,6 @@ export const releaseActivities: Readonly<Record<string, ActivityDefinition>> = {
   [activityNames.placeInstances]: { handler: (input) => runActivity(() => placeInstances(input as { plan: ReleasePlan; entities: readonly string[] })) },
   [activityNames.record]: { handler: (input) => runActivity(() => record(input as { plan: ReleasePlan; sha256: string; entities?: readonly string[] })) },
   [activityNames.promote]: { handler: (input) => runActivity(() => promote(input as { routeKey: RouteKey })) },
-  [activityNames.abandon]: { handler: (input) => runActivity(() => abandon(input as { plan: ReleasePlan; sha256: string })) },
-  [activityNames.finish]: { handler: (input) => runActivity(() => finish(input as { routeKey: RouteKey; releaseId: string; sha256: string; keepPackage: boolean })) },
+  [activityNames.abandon]: { handler: (input) => runActivity(() => abandon(input as AbandonInput)) },
+  [activityNames.finish]: { handler: (input) => runActivity(() => finish(input as FinishInput)) },
 };

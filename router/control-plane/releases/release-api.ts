@@ -14,6 +14,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { RouterError } from '../../../shared/errors/router-error.js';
+import { orchestrationVersioning, planOrchestrationVersioning } from '../../../shared/versions/orchestration-versioning.js';
 import { classifyRelease } from '../../../shared/versions/release-classification.js';
 import type { PackageSource } from '../../releases/package/package-intake.js';
 import { isUnfinished, readStatus } from '../durable/instance-status.js';
@@ -24,6 +25,7 @@ import { controlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import type { ReleaseClaim } from '../storage/release-claims.js';
 import { failAbandonedProvisioning } from '../versions/version-changes.js';
 import { discardPackageUnlessHealthy } from './package-retention.js';
+import { claimKeysOf, describeClaimKey } from './release-claim-keys.js';
 import { releaseIdFor } from './release-naming.js';
 import type { ReleaseInput } from './release-progress.js';
 import { parseJsonReleaseRequest, parseUploadReleaseRequest, type ReleaseRequest } from './release-request.js';
@@ -49,11 +51,16 @@ export async function startRelease(request: HttpRequest, context: InvocationCont
       })
       : parseJsonReleaseRequest(await readJsonBody(request));
     const client = df.getClient(context);
+    // Refused before anything is claimed: a release that would lower the lineage's version.
+    if (release.strategy === orchestrationVersioning) planOrchestrationVersioning((await runtime.store.read()).map, release.version);
     const claim: ReleaseClaim = { routeKey: release.routeKey, releaseId: releaseIdFor(release.version, randomUUID()), version: release.version, claimedAt: new Date().toISOString() };
-    await claimRouteKey(runtime, client, claim, context);
+    const claims = claimKeysOf(release.routeKey, release.strategy).map((key) => ({ ...claim, routeKey: key }));
     let sha256: string | undefined;
     try {
-      classifyRelease((await runtime.store.read()).map, release.version, release.strategy);
+      for (const held of claims) await claimRouteKey(runtime, client, held, context);
+      const { map } = await runtime.store.read();
+      if (release.strategy === orchestrationVersioning) planOrchestrationVersioning(map, release.version);
+      else classifyRelease(map, release.version, release.strategy);
       const taken = await runtime.intake.takeIn(await packageSource(request, release, upload), release.version);
       sha256 = taken.sha256;
       await runtime.packages.keep(taken);
@@ -72,7 +79,7 @@ export async function startRelease(request: HttpRequest, context: InvocationCont
       await client.startNew(orchestrationNames.release, { instanceId: claim.releaseId, input });
       context.info(`Release ${claim.releaseId} started: ${release.version} from ${taken.origin} (${taken.files} files, sha256 ${sha256.slice(0, 12)}…)`);
     } catch (error) {
-      await giveUp(runtime, claim, sha256, context);
+      await giveUp(runtime, claims, sha256, context);
       throw error;
     }
     const statusUrl = `${new URL(request.url).origin}/api/releases/${encodeURIComponent(claim.releaseId)}`;
@@ -110,7 +117,7 @@ async function claimRouteKey(runtime: ControlPlaneRuntime, client: DurableClient
   }
   throw new RouterError(
     'RELEASE_IN_PROGRESS',
-    `A release of ${claim.routeKey} is already in progress: ${holder.releaseId} (version ${holder.version}, since ${holder.claimedAt}). Wait for it to finish (GET /admin/releases/${holder.releaseId}), then release again.`,
+    `A release of ${describeClaimKey(claim.routeKey)} is already in progress: ${holder.releaseId} (version ${holder.version}, since ${holder.claimedAt}). Wait for it to finish (GET /admin/releases/${holder.releaseId}), then release again.`,
     { details: { routeKey: claim.routeKey, releaseId: holder.releaseId, version: holder.version } },
   );
 }
@@ -127,11 +134,12 @@ async function packageSource(request: HttpRequest, release: ReleaseRequest, uplo
 }
 
 /** A release refused before it started leaves nothing behind: no claim, no kept package, no kept settings. */
-async function giveUp(runtime: ControlPlaneRuntime, claim: ReleaseClaim, sha256: string | undefined, context: InvocationContext): Promise<void> {
+async function giveUp(runtime: ControlPlaneRuntime, claims: readonly ReleaseClaim[], sha256: string | undefined, context: InvocationContext): Promise<void> {
+  const [claim] = claims as [ReleaseClaim];
   try {
     if (sha256 !== undefined) await discardPackageUnlessHealthy(runtime, claim.routeKey, sha256);
     await runtime.releaseSettings.remove(claim.releaseId);
-    await runtime.claims.release(claim.routeKey, claim.releaseId);
+    for (const held of claims) await runtime.claims.release(held.routeKey, held.releaseId);
   } catch (error) {
     // The refusal is what the caller needs to see; a claim left behind is taken over once found stale.
     context.error(`Could not clean up after refusing release ${claim.releaseId}`, error);

@@ -5,6 +5,8 @@
  * (a breaking release whose entities overlap another version's is configured again with a tracking
  * store of its own, tracking-store-placement.ts) → record in the map
  * → (breaking and promote: make current, drain what it supersedes, start their drain monitors).
+ * Orchestration versioning onto its lineage's app (no new app): deploy → wait until healthy →
+ * place → raise the app's defaultVersion (configure) → wait until healthy → record → ...
  * A failure before the version is recorded undoes what the release did to its app (a breaking
  * release's app is deleted and its entry marked failed; a patch's app gets its previous package
  * back), so the map never points at an app that did not become healthy.
@@ -23,6 +25,7 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
   let step: ReleaseStep = 'validating';
   let plan: ReleasePlan | undefined;
   let recorded = false;
+  let versionRaised = false;
   const report = (next: ReleaseStep, extra: Partial<ReleaseStatus> = {}, progress = progressOf(next)): void => {
     step = next;
     context.df.setCustomStatus(runningStatus(input, next, { ...(plan === undefined ? {} : { kind: plan.kind, app: plan.appName }), ...extra }, progress));
@@ -35,16 +38,31 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
       report('provisioning');
       yield* callActivity(context, activityNames.provision, { plan });
     }
-    report('configuring');
-    yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
-    report('deploying');
-    yield* callActivity(context, activityNames.deploy, { appName: plan.appName, sha256: input.sha256 });
-    const health = yield* waitUntilHealthy(context, input, plan.appName, report);
-    const placement = yield* callActivity<TrackingStorePlacement>(context, activityNames.placeInstances, { plan, entities: health.entities });
-    if (plan.kind === 'breaking' && placement.trackingStore !== undefined) {
-      report('isolating-entities', { detail: `its entities are also registered by ${describeOverlaps(placement.overlaps)}: its instances go to the tracking store ${placement.trackingStore}` });
+    let health: AppHealth;
+    if (plan.onto === undefined) {
+      report('configuring');
       yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
-      yield* waitUntilHealthy(context, input, plan.appName, report, 'isolating-entities');
+      report('deploying');
+      yield* callActivity(context, activityNames.deploy, { appName: plan.appName, sha256: input.sha256 });
+      health = yield* waitUntilHealthy(context, input, plan.appName, report);
+      const placement = yield* callActivity<TrackingStorePlacement>(context, activityNames.placeInstances, { plan, entities: health.entities });
+      if (plan.kind === 'breaking' && placement.trackingStore !== undefined) {
+        report('isolating-entities', { detail: `its entities are also registered by ${describeOverlaps(placement.overlaps)}: its instances go to the tracking store ${placement.trackingStore}` });
+        yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
+        yield* waitUntilHealthy(context, input, plan.appName, report, 'isolating-entities');
+      }
+    } else {
+      // Onto the lineage's app: code first, then the version. The new code runs the older versions'
+      // branches, so what starts meanwhile (stamped with the old defaultVersion) is safe; the other
+      // way round the old code would start instances stamped with a version whose branch it lacks.
+      report('deploying', { detail: `onto ${plan.appName}, which runs ${plan.onto.defaultVersion}` });
+      yield* callActivity(context, activityNames.deploy, { appName: plan.appName, sha256: input.sha256 });
+      health = yield* waitUntilHealthy(context, input, plan.appName, report);
+      yield* callActivity<TrackingStorePlacement>(context, activityNames.placeInstances, { plan, entities: health.entities });
+      report('raising-version', { detail: `new instances get ${plan.version} instead of ${plan.onto.defaultVersion}` });
+      versionRaised = true;
+      yield* callActivity(context, activityNames.configure, { plan, releaseId: input.releaseId, settingNames: input.settingNames });
+      health = yield* waitUntilHealthy(context, input, plan.appName, report, 'raising-version');
     }
     report('recording');
     yield* callActivity(context, activityNames.record, { plan, sha256: input.sha256, entities: health.entities });
@@ -56,7 +74,7 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
       report('starting-drain', { detail: promotion.draining.length === 0 ? 'no version to drain' : `draining ${promotion.draining.join(', ')}` });
       yield* callActivity(context, activityNames.ensureDrainMonitors, {});
     }
-    yield* callActivity(context, activityNames.finish, { routeKey: input.routeKey, releaseId: input.releaseId, sha256: input.sha256, keepPackage: true });
+    yield* callActivity(context, activityNames.finish, { routeKey: input.routeKey, releaseId: input.releaseId, sha256: input.sha256, keepPackage: true, strategy: input.strategy });
     const outcome: ReleaseOutcome = {
       state: 'succeeded',
       version: input.version,
@@ -73,12 +91,12 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
     const cleanup: string[] = [];
     if (plan !== undefined && !recorded) {
       report('rolling-back', { failedStep, error: error.error });
-      const undone = yield* attempt<{ cleanup: string[] }>(context, activityNames.abandon, { plan, sha256: input.sha256 }, 'Undoing the release failed', cleanup);
+      const undone = yield* attempt<{ cleanup: string[] }>(context, activityNames.abandon, { plan, sha256: input.sha256, versionRaised }, 'Undoing the release failed', cleanup);
       if (undone !== undefined) cleanup.push(...undone.cleanup);
     } else if (plan !== undefined) {
       cleanup.push(`${input.version} was recorded and serves on ${plan.appName}; only "${failedStep}" failed: make it current or drain older versions yourself.`);
     }
-    yield* attempt(context, activityNames.finish, { routeKey: input.routeKey, releaseId: input.releaseId, sha256: input.sha256, keepPackage: recorded }, 'Releasing the claim on the major.minor failed', cleanup);
+    yield* attempt(context, activityNames.finish, { routeKey: input.routeKey, releaseId: input.releaseId, sha256: input.sha256, keepPackage: recorded, strategy: input.strategy }, 'Releasing the claim on the major.minor failed', cleanup);
     const outcome: ReleaseOutcome = {
       state: 'failed',
       version: input.version,
@@ -96,7 +114,7 @@ export const releaseOrchestrator: OrchestrationHandler = function* (context: Orc
 /** Probes the app's health, with durable timers in between, until it is healthy or the time is up. */
 function* waitUntilHealthy(
   context: OrchestrationContext, input: ReleaseInput, appName: string, report: (step: ReleaseStep, extra?: Partial<ReleaseStatus>, progress?: number) => void,
-  step: 'waiting-for-health' | 'isolating-entities' = 'waiting-for-health',
+  step: 'waiting-for-health' | 'isolating-entities' | 'raising-version' = 'waiting-for-health',
 ): Generator<Task, AppHealth, unknown> {
   const started = context.df.currentUtcDateTime.getTime();
   if (step === 'waiting-for-health') report(step);

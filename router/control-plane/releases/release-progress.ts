@@ -7,7 +7,7 @@ import type { ErrorBody } from '../durable/outcome.js';
 import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 
 export const releaseSteps = [
-  'validating', 'provisioning', 'configuring', 'deploying', 'waiting-for-health', 'isolating-entities', 'recording', 'promoting', 'starting-drain',
+  'validating', 'provisioning', 'configuring', 'deploying', 'waiting-for-health', 'isolating-entities', 'raising-version', 'recording', 'promoting', 'starting-drain',
   'rolling-back', 'done',
 ] as const;
 export type ReleaseStep = (typeof releaseSteps)[number];
@@ -68,6 +68,7 @@ const stepProgress: Readonly<Record<ReleaseStep, number>> = {
   deploying: 40,
   'waiting-for-health': 55,
   'isolating-entities': 81,
+  'raising-version': 82,
   recording: 85,
   promoting: 90,
   'starting-drain': 95,

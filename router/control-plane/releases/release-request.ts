@@ -10,7 +10,7 @@ import { assertSettings } from '../../../deployer/platform/platform-input.js';
 import { routerOwnedSettingClashes } from '../../app-configuration/app-settings.js';
 
 /** The strategies this version of the control plane can release with. */
-const availableStrategies: readonly ReleaseStrategy[] = ['app-routing'];
+const availableStrategies: readonly ReleaseStrategy[] = ['app-routing', 'orchestration-versioning'];
 
 export interface ReleaseRequest {
   readonly version: string;
@@ -54,13 +54,14 @@ export function parseUploadReleaseRequest(query: { readonly version?: string | n
 function build(version: unknown, strategy: unknown, promote: boolean, packageReference: string | undefined, settings: unknown): ReleaseRequest {
   if (typeof version !== 'string') throw invalid('"version" must be a version such as "1.2.0".');
   const parsed = parseVersion(version);
+  const chosen = parseStrategy(strategy);
   return {
     version: parsed.text,
     routeKey: routeKeyOf(parsed),
-    strategy: parseStrategy(strategy),
+    strategy: chosen,
     promote,
     packageReference,
-    appSettings: parseAppSettings(settings),
+    appSettings: parseAppSettings(settings, chosen),
   };
 }
 
@@ -78,7 +79,7 @@ function parseStrategy(value: unknown): ReleaseStrategy {
   return strategy;
 }
 
-function parseAppSettings(value: unknown): Readonly<Record<string, string>> {
+function parseAppSettings(value: unknown, strategy: ReleaseStrategy): Readonly<Record<string, string>> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('"settings" must be an object of app setting names to string values.');
   const settings = value as Record<string, unknown>;
@@ -86,8 +87,8 @@ function parseAppSettings(value: unknown): Readonly<Record<string, string>> {
     if (typeof setting !== 'string') throw invalid(`The app setting "${name.slice(0, 64)}" must have a string value.`);
   }
   assertSettings(settings as Record<string, string>);
-  const clashes = routerOwnedSettingClashes(settings as Record<string, string>);
-  if (clashes.length > 0) throw invalid(`The app settings ${clashes.join(', ')} are set by the router itself (task hub and shared tracking store); leave them out.`);
+  const clashes = routerOwnedSettingClashes(settings as Record<string, string>, strategy === 'orchestration-versioning');
+  if (clashes.length > 0) throw invalid(`The app settings ${clashes.join(', ')} are set by the router itself (task hub, shared tracking store, orchestration version); leave them out.`);
   return Object.freeze({ ...(settings as Record<string, string>) });
 }
 

@@ -25,12 +25,15 @@ export interface TrackingStorePlacement {
 }
 
 export function placeTrackingStore(
-  map: VersionMap, release: { readonly routeKey: RouteKey; readonly kind: 'breaking' | 'patch'; readonly entities: readonly string[] }, sharedPrefix: string,
+  map: VersionMap,
+  release: { readonly routeKey: RouteKey; readonly kind: 'breaking' | 'patch'; readonly entities: readonly string[]; readonly appName?: string },
+  sharedPrefix: string,
 ): TrackingStorePlacement {
   const own = map.versions.find((entry) => entry.routeKey === release.routeKey);
   if (own?.app.trackingStore !== undefined) return { trackingStore: own.app.trackingStore, overlaps: [] };
   const overlaps = release.entities.length === 0 ? [] : map.versions.flatMap((entry): EntityOverlap[] => {
-    if (entry.routeKey === release.routeKey || entry.state === 'failed' || entry.app.trackingStore !== undefined) return [];
+    // Versions on the same app (orchestration versioning) share its entities on purpose: one app, one state.
+    if (entry.routeKey === release.routeKey || entry.state === 'failed' || entry.app.trackingStore !== undefined || entry.app.name === release.appName) return [];
     if (entry.entities === undefined) return [{ routeKey: entry.routeKey, entities: [] }];
     const shared = release.entities.filter((name) => entry.entities?.includes(name));
     return shared.length === 0 ? [] : [{ routeKey: entry.routeKey, entities: shared }];

@@ -1,5 +1,6 @@
 /** Activities of the operator actions: make current, drain, decommission. */
 import { RouterError } from '../../../shared/errors/router-error.js';
+import { otherLiveEntriesOnApp } from '../../../shared/versions/orchestration-versioning.js';
 import { makeCurrent } from '../../../shared/versions/version-map-operations.js';
 import type { RouteKey, VersionState } from '../../../shared/versions/version-map.js';
 import type { ActivityDefinition } from '../durable/activity-definition.js';
@@ -44,13 +45,21 @@ async function decommission(input: { routeKey: RouteKey; force: boolean }): Prom
   return { routeKey: entry.routeKey, state: entry.state, current: map.current, app: entry.app.name, settleMs: runtime.settings.mapPropagationMs };
 }
 
-/** Deletes a decommissioned version's app, then its kept package and record. */
+/**
+ * Deletes a decommissioned version's app, then its kept package and record; an app that other
+ * live versions share (orchestration versioning) is kept: the last of them deletes it.
+ */
 async function deleteApp(input: { routeKey: RouteKey }): Promise<VersionChange> {
   const runtime = controlPlaneRuntime();
   const { map } = await runtime.store.read();
   const entry = requireEntry(map, input.routeKey);
   if (entry.state !== 'decommissioned') {
     throw new RouterError('VERSION_STATE_CONFLICT', `Version ${input.routeKey} is ${entry.state}, not decommissioned: its app ${entry.app.name} is kept.`, { details: { routeKey: input.routeKey, state: entry.state } });
+  }
+  const sharing = otherLiveEntriesOnApp(map, input.routeKey);
+  if (sharing.length > 0) {
+    runtime.logger.info({ routeKey: input.routeKey, app: entry.app.name, sharing }, 'kept the app of a decommissioned version: other versions run on it');
+    return { routeKey: entry.routeKey, state: entry.state, current: map.current, app: entry.app.name };
   }
   const platform = await runtime.platform();
   await platform.delete(entry.app.name);

@@ -7,7 +7,7 @@ import { RouterError } from '../../../shared/errors/router-error.js';
 import { routeKeyOf } from '../../../shared/versions/semantic-version.js';
 import {
   activate, drain, findEntry, makeCurrent, markDecommissioned, markDrained, markFailed, markSupersededDraining, recordInstanceCounts, recordPatch,
-  recordEntities, recordTrackingStore, registerProvisioning,
+  recordEntities, recordTrackingStore, registerProvisioning, withdrawProvisioning,
 } from '../../../shared/versions/version-map-operations.js';
 import type { ReleaseStrategy } from '../../../shared/versions/release-strategy.js';
 import type { AppRef, InstanceCounts, RouteKey, VersionMap } from '../../../shared/versions/version-map.js';
@@ -56,6 +56,16 @@ export function promoteRelease(map: VersionMap, routeKey: RouteKey): VersionMap 
 export function failReleaseApp(map: VersionMap, routeKey: RouteKey, appName: string): VersionMap {
   const entry = findEntry(map, routeKey);
   return entry?.state === 'provisioning' && entry.app.name === appName ? markFailed(map, routeKey) : map;
+}
+
+/**
+ * A failed release onto an orchestration-versioning lineage's app that never raised its version:
+ * no instance carries it, so its entry goes (rather than failed, which keeps the app's version
+ * from going below it: see orchestration-versioning.ts).
+ */
+export function withdrawLineageRelease(map: VersionMap, routeKey: RouteKey, appName: string): VersionMap {
+  const entry = findEntry(map, routeKey);
+  return entry?.state === 'provisioning' && entry.app.name === appName ? withdrawProvisioning(map, routeKey) : map;
 }
 
 /** A release that died without cleaning up (its claim was stale) left its entry provisioning. */

@@ -22,6 +22,7 @@ import { operationIdFor } from '../releases/release-naming.js';
 import { controlPlaneRuntime } from '../runtime/control-plane-runtime.js';
 import type { VersionChange } from './version-activities.js';
 import { requireEntry } from './version-changes.js';
+import { countUnfinished } from '../drain/unfinished-instances.js';
 
 /** Inside the front door's 25 s forwarding bound, so a slow operation is answered 202 with its id, never 504. */
 const operationWaitMs = 20_000;
@@ -49,9 +50,10 @@ export async function decommissionVersionNow(request: HttpRequest, context: Invo
     if (forceParameter !== null && forceParameter !== 'true' && forceParameter !== 'false') throw new RouterError('INVALID_REQUEST', 'The query parameter "force" must be true or false.');
     const force = forceParameter === 'true';
     const runtime = controlPlaneRuntime();
-    const entry = requireEntry((await runtime.store.read()).map, routeKey);
+    const { map } = await runtime.store.read();
+    const entry = requireEntry(map, routeKey);
     const counted = entry.state === 'active' || entry.state === 'draining' || entry.state === 'drained';
-    const counts = counted ? await runtime.tracking.countActive(entry.app.taskHub) : { pending: 0, running: 0, suspended: 0 };
+    const counts = counted ? await countUnfinished(runtime.tracking, map, entry) : { pending: 0, running: 0, suspended: 0 };
     const unfinished = total(counts);
     if (!force && (entry.state === 'active' || entry.state === 'draining')) {
       const advice = entry.state === 'active' ? `drain it first (POST /admin/versions/${routeKey}/drain)` : 'wait until its drain monitor finds it drained';

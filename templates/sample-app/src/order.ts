@@ -57,6 +57,8 @@ export type OrderOutcome =
       readonly paymentId: string;
       readonly trackingNumber: string;
       readonly appVersion: string;
+      /** Orders started on 1.1 or later. */
+      readonly loyaltyPoints?: number;
     }
   | { readonly orderId: string; readonly status: 'Rejected'; readonly total: number; readonly reason: string };
 

@@ -58,4 +58,14 @@ describe('names of what the router creates', () => {
       (error) => isRouterError(error, 'INVALID_REQUEST') && /taskhub_name/.test(error.message),
     );
   });
+
+  it('gives an app released with orchestration versioning CurrentOrOlder and Reject, and no other app', () => {
+    const durableTask = 'AzureFunctionsJobHost__extensions__durableTask__';
+    const ov = routerAppSettings({ routeKey: '1.2', version: '1.2.3', storageConnectionString: 'x', orchestrationVersioning: true });
+    assert.equal(ov[`${durableTask}versionMatchStrategy`], 'CurrentOrOlder');
+    assert.equal(ov[`${durableTask}versionFailureStrategy`], 'Reject');
+    assert.equal(ov[`${durableTask}defaultVersion`], '1.2.3');
+    const routed = routerAppSettings({ routeKey: '1.2', version: '1.2.3', storageConnectionString: 'x' });
+    assert.equal(routed[`${durableTask}versionMatchStrategy`], undefined);
+  });
 });

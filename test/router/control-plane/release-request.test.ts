@@ -25,6 +25,14 @@ describe('release requests', () => {
     refused(() => parseJsonReleaseRequest({ version: '1.2.0', package: '/p', strategy: 'blue-green' }), 'INVALID_REQUEST', /must be one of app-routing, versioned-names, slot-swap/);
   });
 
+  it('takes orchestration-versioning, whose version match and failure strategies are the router\'s', () => {
+    const ov = parseJsonReleaseRequest({ version: '1.2.0', package: '/p', strategy: 'orchestration-versioning', settings: { GREETING: 'hi' } });
+    assert.equal(ov.strategy, 'orchestration-versioning');
+    const setting = 'AzureFunctionsJobHost__extensions__durableTask__versionMatchStrategy';
+    refused(() => parseJsonReleaseRequest({ version: '1.2.0', package: '/p', strategy: 'orchestration-versioning', settings: { [setting]: 'None' } }), 'INVALID_REQUEST', /versionMatchStrategy are set by the router/);
+    assert.deepEqual(parseJsonReleaseRequest({ version: '1.2.0', package: '/p', settings: { [setting]: 'None' } }).appSettings, { [setting]: 'None' }, 'app routing leaves them to the app');
+  });
+
   it('refuses what is malformed, naming the field', () => {
     refused(() => parseJsonReleaseRequest([]), 'INVALID_REQUEST', /must be a JSON object/);
     refused(() => parseJsonReleaseRequest({ version: '1.2.0', package: '/p', promte: false }), 'INVALID_REQUEST', /Unknown release field\(s\): promte/);

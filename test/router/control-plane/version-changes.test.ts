@@ -7,7 +7,7 @@ import { emptyVersionMap, type AppRef, type VersionMap } from '../../../shared/v
 import { decideDrain } from '../../../router/control-plane/drain/drain-decision.js';
 import {
   activateRelease, decommissionVersion, drainVersion, failAbandonedProvisioning, failReleaseApp, promoteRelease, recordDrainCheck, recordPatchRelease,
-  registerReleaseApp,
+  registerReleaseApp, withdrawLineageRelease,
 } from '../../../router/control-plane/versions/version-changes.js';
 
 const at = '2026-03-01T12:00:00.000Z';
@@ -50,6 +50,9 @@ describe('version changes made by the control plane', () => {
     assert.equal(failed.current, '1.0');
     assert.equal(failAbandonedProvisioning(failed, '1.0'), failed, 'an active entry is left alone');
     assert.equal(findEntry(failAbandonedProvisioning(provisioning, '1.1'), '1.1')?.state, 'failed');
+    const withdrawn = idempotent(provisioning, (map) => withdrawLineageRelease(map, '1.1', appFor('1.1').name));
+    assert.equal(findEntry(withdrawn, '1.1'), undefined, 'a lineage release that never raised the version leaves no entry');
+    assert.equal(withdrawLineageRelease(provisioning, '1.1', 'someone-else'), provisioning);
   });
 
   it('drains and decommissions idempotently, and refuses what the lifecycle forbids', () => {

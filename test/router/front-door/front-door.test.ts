@@ -579,7 +579,7 @@ describe('front door', () => {
         const body = result.json<{ current: string; versions: Array<Record<string, unknown>> }>();
         assert.equal(body.current, '1.1');
         assert.deepEqual(body.versions.find((version) => version.routeKey === '1.1'), {
-          routeKey: '1.1', state: 'active', versions: ['1.1.0', '1.1.1'], latest: '1.1.1',
+          routeKey: '1.1', state: 'active', versions: ['1.1.0', '1.1.1'], latest: '1.1.1', strategy: 'app-routing',
           app: { name: 'app-1-1', url: app11.url, health: { status: 'up', downSince: null, reason: null }, trackingStore: null },
           entities: null, createdAt: '2026-01-01T00:00:00.000Z', drainedAt: null, decommissionedAt: null, instances: null,
         });

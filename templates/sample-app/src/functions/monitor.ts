@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { startedOnOrAfter } from '../orchestration-version';
 
 interface MonitorInput {
   readonly sku: string;
@@ -22,7 +23,10 @@ const inventoryMonitor: OrchestrationHandler = function* (context: Orchestration
   const checks = input.iteration + 1;
   context.df.setCustomStatus({ checks, available: level.available });
   if (input.maxIterations !== undefined && checks >= input.maxIterations) {
-    return { sku: input.sku, checks, available: level.available };
+    // From 1.1 on the last check also says whether to restock; a monitor started on 1.0 keeps 1.0's answer.
+    return startedOnOrAfter(context.df.version, '1.1.0')
+      ? { sku: input.sku, checks, available: level.available, restock: level.available < 50 }
+      : { sku: input.sku, checks, available: level.available };
   }
   yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.intervalSeconds * 1000));
   context.df.continueAsNew({ ...input, iteration: checks });

@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { ActivityHandler, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { appInfo } from '../app-info';
+import { startedOnOrAfter } from '../orchestration-version';
 import {
   InvalidOrderError,
   orderTotal,
@@ -56,6 +57,14 @@ const processOrder: OrchestrationHandler = function* (context: OrchestrationCont
     }
   }
 
+  // From 1.1 on, orders earn loyalty points. An order that started on 1.0 keeps 1.0's steps, even
+  // when 1.1's code replays it (orchestration versioning: one app runs both).
+  let loyaltyPoints: number | undefined;
+  if (startedOnOrAfter(context.df.version, '1.1.0')) {
+    context.df.setCustomStatus({ stage: 'awarding-points', total });
+    loyaltyPoints = (yield context.df.callActivity('awardLoyaltyPoints', { orderId: order.orderId, total })) as number;
+  }
+
   context.df.setCustomStatus({ stage: 'charging', total });
   const payment: Payment = yield context.df.callActivityWithRetry('chargePayment', new df.RetryOptions(1000, 4), {
     orderId: order.orderId,
@@ -75,6 +84,7 @@ const processOrder: OrchestrationHandler = function* (context: OrchestrationCont
     paymentId: payment.paymentId,
     trackingNumber: shipment.trackingNumber,
     appVersion: shipment.shippedBy,
+    ...(loyaltyPoints === undefined ? {} : { loyaltyPoints }),
   };
   return outcome;
 };
@@ -109,6 +119,10 @@ df.app.activity('chargePayment', {
     if (attempt <= input.failures) throw new Error(`Payment provider unavailable (attempt ${attempt})`);
     return { paymentId: `pay-${input.orderId}`, amount: input.amount };
   },
+});
+
+df.app.activity('awardLoyaltyPoints', {
+  handler: (input: { orderId: string; total: number }): number => Math.floor(input.total / 10),
 });
 
 df.app.activity('shipOrder', {
