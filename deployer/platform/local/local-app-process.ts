@@ -144,6 +144,27 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     });
   });
 
+  /** Resolves at the event `decide` answers 'done' for; rejects with the error it answers, on timeout, or when the process exits. */
+  const untilEvent = (
+    decide: (event: Record<string, unknown>) => 'done' | RouterError | undefined,
+    timeoutMs: number,
+    timedOut: () => RouterError,
+    exitedWhen: string,
+  ): Promise<void> => new Promise<void>((resolve, reject) => {
+    const settle = (error?: RouterError): void => {
+      laterEvents.delete(listener);
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    const listener = (event: Record<string, unknown>): void => {
+      const decision = decide(event);
+      if (decision !== undefined) settle(decision === 'done' ? undefined : decision);
+    };
+    const timer = setTimeout(() => settle(timedOut()), timeoutMs);
+    laterEvents.add(listener);
+    void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} ${exitedWhen}`)));
+  });
   let owner = false;
   laterEvents.add((event) => {
     if (event['event'] === 'task-hub-owned') owner = true;
@@ -174,42 +195,23 @@ export async function startLocalAppProcess(options: LocalAppProcessOptions): Pro
     exited,
     outputTail: () => stderrTail,
     handConnection: (socket) => tell({ type: 'connection' }, socket),
-    startEngine: () => new Promise<void>((resolve, reject) => {
+    startEngine: () => {
       const timeoutMs = options.startTimeoutMs ?? 60_000;
-      const settle = (error?: RouterError): void => {
-        laterEvents.delete(listener);
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
-      };
-      const listener = (event: Record<string, unknown>): void => {
-        if (event['event'] === 'engine-started') settle();
-        else if (event['event'] === 'error') settle(failure('host-error', `its durable engine did not start: ${String(event['code'])}: ${String(event['message'])}`));
-      };
-      const timer = setTimeout(() => settle(failure('timeout', `its durable engine did not start within ${timeoutMs} ms`)), timeoutMs);
-      laterEvents.add(listener);
-      void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} before its durable engine started`)));
+      const started = untilEvent((event) => {
+        if (event['event'] === 'engine-started') return 'done';
+        if (event['event'] === 'error') return failure('host-error', `its durable engine did not start: ${String(event['code'])}: ${String(event['message'])}`);
+        return undefined;
+      }, timeoutMs, () => failure('timeout', `its durable engine did not start within ${timeoutMs} ms`), 'before its durable engine started');
       tell({ type: 'start-engine' });
-    }),
-    ownsTaskHub: (timeoutMs) => new Promise<void>((resolve, reject) => {
-      if (owner) {
-        resolve();
-        return;
-      }
-      const settle = (error?: RouterError): void => {
-        laterEvents.delete(listener);
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
-      };
-      const listener = (event: Record<string, unknown>): void => {
-        if (event['event'] === 'task-hub-owned') settle();
-      };
-      const timer = setTimeout(() => settle(failure('task-hub-not-taken', `its durable engine did not get task hub "${ready.taskHubName}" within ${timeoutMs} ms: `
-        + 'the process working it did not hand it over (another host on the same task hub and storage keeps its lease?)')), timeoutMs);
-      laterEvents.add(listener);
-      void exited.then((exit) => settle(failure('exited', `it ${describeExit(exit)} before its durable engine owned the task hub`)));
-    }),
+      return started;
+    },
+    ownsTaskHub: (timeoutMs) => (owner ? Promise.resolve() : untilEvent(
+      (event) => (event['event'] === 'task-hub-owned' ? 'done' : undefined),
+      timeoutMs,
+      () => failure('task-hub-not-taken', `its durable engine did not get task hub "${ready.taskHubName}" within ${timeoutMs} ms: `
+        + 'the process working it did not hand it over (another host on the same task hub and storage keeps its lease?)'),
+      'before its durable engine owned the task hub',
+    )),
     retire: async (drainTimeoutMs) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       tell({ type: 'drain', timeoutMs: drainTimeoutMs });
