@@ -45,7 +45,7 @@ for (const platform of ['local', 'azure'] as const) {
       let last: Status | undefined;
       await waitUntil(async () => {
         last = (await status(started)).body;
-        return last.runtimeStatus !== 'Running' && last.runtimeStatus !== 'Pending';
+        return !['Running', 'Pending', 'ContinuedAsNew'].includes(last.runtimeStatus);
       }, timeoutMs, `instance ${started.id} finishing`);
       return last as Status;
     };
